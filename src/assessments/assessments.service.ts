@@ -1,0 +1,89 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, IsNull } from 'typeorm';
+import { hashSecret } from '../common/crypto/secret-hash';
+import { MappingEntity } from '../mappings/mapping.entity';
+import { SubmissionEntity } from '../submissions/submission.entity';
+import { AddKeyDto, AssessmentView, CreateAssessmentDto, UpdateAssessmentDto } from './assessment.dto';
+import { AssessmentKeyEntity } from './assessment-key.entity';
+import { AssessmentEntity } from './assessment.entity';
+
+@Injectable()
+export class AssessmentsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private get assessments() {
+    return this.db.getRepository(AssessmentEntity);
+  }
+
+  private get keys() {
+    return this.db.getRepository(AssessmentKeyEntity);
+  }
+
+  async create(dto: CreateAssessmentDto): Promise<AssessmentView> {
+    const taken = await this.assessments.findOne({ where: { speechaceCourseId: dto.speechaceCourseId } });
+    if (taken) throw new ConflictException(`Speechace courseId ${dto.speechaceCourseId} is already registered as assessment ${taken.id}`);
+    const id = await this.db.transaction(async (tx) => {
+      const saved = await tx.getRepository(AssessmentEntity).save(tx.getRepository(AssessmentEntity).create({ name: dto.name, speechaceCourseId: dto.speechaceCourseId }));
+      await tx.getRepository(AssessmentKeyEntity).insert(newKey(saved.id, dto.callbackKey));
+      return saved.id;
+    });
+    return this.get(id);
+  }
+
+  async list(): Promise<AssessmentView[]> {
+    const all = await this.assessments.find({ order: { createdAt: 'ASC' }, relations: { keys: true } });
+    return all.map((a) => AssessmentView.of(a, sortKeys(a.keys ?? [])));
+  }
+
+  async get(id: string): Promise<AssessmentView> {
+    const found = await this.assessments.findOne({ where: { id }, relations: { keys: true } });
+    if (!found) throw new NotFoundException(`Assessment ${id} not found`);
+    return AssessmentView.of(found, sortKeys(found.keys ?? []));
+  }
+
+  async update(id: string, dto: UpdateAssessmentDto): Promise<AssessmentView> {
+    await this.get(id);
+    if (dto.name !== undefined) await this.assessments.update({ id }, { name: dto.name });
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    const mappings = await this.db.getRepository(MappingEntity).count({ where: { assessmentId: id } });
+    const submissions = await this.db.getRepository(SubmissionEntity).count({ where: { assessmentId: id } });
+    if (mappings + submissions > 0) {
+      throw new ConflictException(`Assessment ${id} has ${mappings} mapping(s) and ${submissions} stored submission(s); it cannot be deleted`);
+    }
+    await this.assessments.delete({ id });
+  }
+
+  /** Rotation step 1: a new key that works alongside the current one. */
+  async addKey(id: string, dto: AddKeyDto): Promise<AssessmentView> {
+    await this.get(id);
+    const active = await this.keys.find({ where: { assessmentId: id, retiredAt: IsNull() } });
+    if (active.some((k) => k.keyHash === hashSecret(dto.callbackKey))) throw new ConflictException('That key is already active');
+    if (active.length >= 2) throw new ConflictException('Two keys are active already; retire one before adding another');
+    await this.keys.insert(newKey(id, dto.callbackKey));
+    return this.get(id);
+  }
+
+  /** Rotation step 2: the old key stops working. The last active key cannot be retired. */
+  async retireKey(id: string, keyId: string): Promise<AssessmentView> {
+    const key = await this.keys.findOne({ where: { id: keyId, assessmentId: id } });
+    if (!key) throw new NotFoundException(`Key ${keyId} of assessment ${id} not found`);
+    if (key.retiredAt) return this.get(id);
+    const active = await this.keys.count({ where: { assessmentId: id, retiredAt: IsNull() } });
+    if (active <= 1) throw new ConflictException('This is the only active key; add its successor first');
+    await this.keys.update({ id: keyId }, { retiredAt: new Date() });
+    return this.get(id);
+  }
+}
+
+function newKey(assessmentId: string, key: string): Partial<AssessmentKeyEntity> {
+  return { assessmentId, keyHash: hashSecret(key), keyHint: key.slice(-4), retiredAt: null };
+}
+
+function sortKeys(keys: AssessmentKeyEntity[]): AssessmentKeyEntity[] {
+  return [...keys].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}

@@ -1,0 +1,154 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBase64,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MinLength,
+  Min,
+  validateSync,
+} from 'class-validator';
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** Every setting the service reads from the environment, validated once at start-up. */
+export class AppConfig {
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/speechace_grade_sync';
+
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Prefix of every Redis key the queue uses, so several deployments (or test runs) share one Redis. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_:-]+$/, { message: 'QUEUE_PREFIX may only contain letters, digits, _ : -' })
+  QUEUE_PREFIX = 'sgs';
+
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_API_TOKEN must be at least 16 characters' })
+  ADMIN_API_TOKEN!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @IsBase64({}, { message: 'ENCRYPTION_KEY must be 32 bytes, base64-encoded' })
+  ENCRYPTION_KEY!: string;
+
+  @IsIn(ROLES)
+  ROLE: ProcessRole = 'all';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SYNC_MAX_ATTEMPTS = 8;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SYNC_BACKOFF_BASE_MS = 5000;
+
+  /** Longest wait between two retries of one sync. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  SYNC_BACKOFF_MAX_MS = 15 * 60 * 1000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SYNC_CONCURRENCY = 4;
+
+  /** How long a worker holds a sync it is pushing; after a crash, the sync is handed out again when this runs out. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  SYNC_LEASE_MS = 5 * 60 * 1000;
+
+  /** Timeout of every single call to an LMS. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  LMS_TIMEOUT_MS = 15000;
+
+  /** How long resolved LMS users and enrolments are cached by a worker. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  LMS_CACHE_TTL_MS = 5 * 60 * 1000;
+
+  /** How often the outbox relay looks for stored syncs that are not in the queue. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  OUTBOX_INTERVAL_MS = 5000;
+
+  @IsString()
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'CALLBACK_BODY_LIMIT must look like 64kb' })
+  CALLBACK_BODY_LIMIT = '64kb';
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @IsOptional()
+  PUBLIC_BASE_URL?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  get publicBaseUrl(): string {
+    return (this.PUBLIC_BASE_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
+  }
+
+  get runsApi(): boolean {
+    return this.ROLE !== 'worker';
+  }
+
+  get runsWorker(): boolean {
+    return this.ROLE !== 'api';
+  }
+
+  get encryptionKey(): Buffer {
+    return Buffer.from(this.ENCRYPTION_KEY, 'base64');
+  }
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; throws a ConfigError naming every bad setting. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY', 'PUBLIC_BASE_URL']);
+  const input: Record<string, string> = {};
+  for (const key of known) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false });
+  const problems = errors.map((e) => {
+    const text = Object.values(e.constraints ?? {}).join('; ');
+    return `${e.property}: ${text || 'invalid'}`;
+  });
+  if (config.ENCRYPTION_KEY && Buffer.from(config.ENCRYPTION_KEY, 'base64').length !== 32) {
+    problems.push('ENCRYPTION_KEY: must decode to exactly 32 bytes (try: openssl rand -base64 32)');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  return config;
+}

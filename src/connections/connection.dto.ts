@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { IsIn, IsNotEmpty, IsString, IsUrl, MaxLength } from 'class-validator';
+import { CONNECTION_KINDS, ConnectionEntity, ConnectionKind } from './connection.entity';
+
+export class CreateConnectionDto {
+  @ApiProperty({ example: 'Main Moodle' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ enum: CONNECTION_KINDS, example: 'moodle' })
+  @IsIn(CONNECTION_KINDS)
+  kind!: ConnectionKind;
+
+  @ApiProperty({ example: 'https://moodle.example.edu', description: "Moodle's wwwroot (no /webservice path)" })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'baseUrl must be an http(s) URL such as https://moodle.example.edu' })
+  @MaxLength(2000)
+  baseUrl!: string;
+
+  @ApiProperty({ description: 'Moodle web-service token; stored encrypted and never returned', writeOnly: true })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  token!: string;
+}
+
+export class UpdateConnectionDto extends PartialType(CreateConnectionDto) {}
+
+export class ConnectionView {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: CONNECTION_KINDS }) kind!: ConnectionKind;
+  @ApiProperty() baseUrl!: string;
+  @ApiProperty({ description: 'A token is stored (it is never returned)' }) hasToken!: boolean;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+
+  static of(c: ConnectionEntity): ConnectionView {
+    return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  }
+}
+
+export class ApiErrorView {
+  @ApiProperty() statusCode!: number;
+  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }) message!: string | string[];
+  @ApiPropertyOptional() error?: string;
+}

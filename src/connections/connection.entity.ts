@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export const CONNECTION_KINDS = ['moodle'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+/** One LMS site we write grades to. The token is stored encrypted (see CredentialCipher). */
+@Entity('connections')
+export class ConnectionEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  kind!: ConnectionKind;
+
+  @Column({ name: 'base_url', type: 'text' })
+  baseUrl!: string;
+
+  @Column({ name: 'token_encrypted', type: 'text' })
+  tokenEncrypted!: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,57 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { MappingEntity } from '../mappings/mapping.entity';
+import { CreateConnectionDto, ConnectionView, UpdateConnectionDto } from './connection.dto';
+import { ConnectionEntity } from './connection.entity';
+
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    @InjectRepository(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
+    @InjectRepository(MappingEntity) private readonly mappings: Repository<MappingEntity>,
+    private readonly cipher: CredentialCipher,
+  ) {}
+
+  async create(dto: CreateConnectionDto): Promise<ConnectionView> {
+    const saved = await this.connections.save(
+      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: normalizeBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token) }),
+    );
+    return ConnectionView.of(saved);
+  }
+
+  async list(): Promise<ConnectionView[]> {
+    return (await this.connections.find({ order: { createdAt: 'ASC' } })).map(ConnectionView.of);
+  }
+
+  async get(id: string): Promise<ConnectionView> {
+    return ConnectionView.of(await this.find(id));
+  }
+
+  async find(id: string): Promise<ConnectionEntity> {
+    const found = await this.connections.findOne({ where: { id } });
+    if (!found) throw new NotFoundException(`Connection ${id} not found`);
+    return found;
+  }
+
+  async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+    const connection = await this.find(id);
+    if (dto.name !== undefined) connection.name = dto.name;
+    if (dto.kind !== undefined) connection.kind = dto.kind;
+    if (dto.baseUrl !== undefined) connection.baseUrl = normalizeBaseUrl(dto.baseUrl);
+    if (dto.token !== undefined) connection.tokenEncrypted = this.cipher.encrypt(dto.token);
+    return ConnectionView.of(await this.connections.save(connection));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.find(id);
+    const used = await this.mappings.count({ where: { connectionId: id } });
+    if (used > 0) throw new ConflictException(`Connection ${id} is used by ${used} mapping(s); delete or move them first`);
+    await this.connections.delete({ id });
+  }
+}
+
+function normalizeBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/webservice\/rest\/server\.php$/, '');
+}

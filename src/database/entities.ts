@@ -1,0 +1,17 @@
+import { AssessmentKeyEntity } from '../assessments/assessment-key.entity';
+import { AssessmentEntity } from '../assessments/assessment.entity';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { MappingEntity } from '../mappings/mapping.entity';
+import { SubmissionEntity } from '../submissions/submission.entity';
+import { SyncAttemptEntity } from '../sync/sync-attempt.entity';
+import { SyncEntity } from '../sync/sync.entity';
+
+export const ENTITIES = [
+  ConnectionEntity,
+  AssessmentEntity,
+  AssessmentKeyEntity,
+  MappingEntity,
+  SubmissionEntity,
+  SyncEntity,
+  SyncAttemptEntity,
+];

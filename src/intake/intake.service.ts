@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
+import { secretMatchesAny } from '../common/crypto/secret-hash';
+import { SyncQueue } from '../sync/sync.queue';
+import { SyncRepository } from '../sync/sync.repository';
+import { parseCallbackBody } from './callback-body.parser';
+import { CallbackFields, CallbackQuery, readCallbackFields } from './callback-fields';
+import { IntakeRepository, StoredSubmission } from './intake.repository';
+
+export interface CallbackRequest {
+  rawBody: Buffer;
+  contentType: string | undefined;
+  query: CallbackQuery;
+  rawQuery: string | null;
+  sourceIp: string | null;
+}
+
+export interface CallbackReceipt {
+  submissionId: string;
+  duplicate: boolean;
+  syncs: { id: string; mappingId: string; state: string }[];
+}
+
+/** Where a callback enters: parse, check the key, store durably, enqueue. Nothing remote. */
+@Injectable()
+export class IntakeService {
+  private readonly logger = new Logger(IntakeService.name);
+
+  constructor(
+    private readonly intake: IntakeRepository,
+    private readonly syncs: SyncRepository,
+    private readonly queue: SyncQueue,
+  ) {}
+
+  async receive(request: CallbackRequest): Promise<CallbackReceipt> {
+    const body = parseCallbackBody(request.rawBody, request.contentType);
+    const fields = readCallbackFields(body, request.query);
+    if (!fields.key) throw new UnauthorizedException('The callback has no key: Speechace sends the assessment key in "key"');
+
+    const found = await this.storage(() => this.intake.findAssessmentWithKeys(fields.speechaceCourseId));
+    if (!found) {
+      throw new NotFoundException(`No assessment is registered for Speechace courseId "${fields.speechaceCourseId}"`);
+    }
+    if (!secretMatchesAny(fields.key, found.keyHashes)) {
+      this.logger.warn(`rejected a callback for assessment ${found.assessment.id} from ${request.sourceIp ?? 'unknown'}: wrong key`);
+      throw new UnauthorizedException('The key does not match this assessment');
+    }
+
+    const stored = await this.storage(() =>
+      this.intake.store({
+        dedupeHash: dedupeHash(found.assessment.id, fields),
+        assessmentId: found.assessment.id,
+        speechaceCourseId: fields.speechaceCourseId,
+        speechaceQuizId: fields.speechaceQuizId,
+        speechaceUserId: fields.speechaceUserId,
+        userRef: fields.userRef,
+        queryCourseId: fields.queryCourseId,
+        queryTestId: fields.queryTestId,
+        scores: fields.scores,
+        reportUrl: fields.reportUrl,
+        version: fields.version,
+        rawBody: request.rawBody.toString('utf8'),
+        contentType: request.contentType ?? null,
+        rawQuery: request.rawQuery,
+        sourceIp: request.sourceIp,
+      }),
+    );
+    if (!stored.duplicate) await this.enqueue(stored);
+    return {
+      submissionId: stored.submissionId,
+      duplicate: stored.duplicate,
+      syncs: stored.syncs.map(({ id, mappingId, state }) => ({ id, mappingId, state })),
+    };
+  }
+
+  /** After the commit: a Redis failure here loses nothing, the outbox relay enqueues later. */
+  private async enqueue(stored: StoredSubmission): Promise<void> {
+    const pending = stored.syncs.filter((s) => s.state === 'pending');
+    if (await this.queue.enqueue(pending)) {
+      await this.syncs.markQueued(pending.map((s) => s.id)).catch(() => undefined);
+      for (const s of stored.syncs) if (s.state === 'pending') s.state = 'queued';
+    }
+  }
+
+  /** The database is the promise we make: when it cannot answer, say 503 so the sender retries. */
+  private async storage<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      this.logger.error(`could not reach the database during intake: ${(error as Error).message}`);
+      throw new ServiceUnavailableException('The callback could not be stored right now; please retry');
+    }
+  }
+}
+
+/** One attempt = same assessment, quiz, LMS user, embedding ids and report (or scores, if no report URL). */
+export function dedupeHash(assessmentId: string, f: CallbackFields): string {
+  const identity = [assessmentId, f.speechaceQuizId, f.userRef, f.queryCourseId, f.queryTestId, f.reportUrl ?? JSON.stringify(f.scores)];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}

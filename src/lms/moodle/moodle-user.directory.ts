@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { UserMatch } from '../../mappings/mapping.entity';
+import { SyncRefused } from '../../sync/sync-outcome';
+import { MoodleSession } from './moodle.client';
+
+interface Cached<T> {
+  value: T;
+  at: number;
+}
+
+/** A roster fetched less than this long ago is not fetched again just because a user is missing from it. */
+const ROSTER_RECHECK_MS = 30_000;
+
+/** Finds the Moodle user a callback names and checks enrolment, caching both per connection. */
+@Injectable()
+export class MoodleUserDirectory {
+  private readonly users = new Map<string, Cached<number>>();
+  private readonly rosters = new Map<string, Cached<Set<number>>>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  async resolveUserId(lms: MoodleSession, connectionId: string, match: UserMatch, value: string): Promise<number> {
+    if (match === 'id') {
+      if (!/^\d{1,10}$/.test(value)) {
+        throw new SyncRefused('failed', `user "${value}" is not a Moodle user id (the mapping matches users on id)`, 'user_not_found');
+      }
+      return Number(value);
+    }
+    const cacheKey = `${connectionId}|${match}|${value}`;
+    const cached = this.fresh(this.users.get(cacheKey), this.config.LMS_CACHE_TTL_MS);
+    if (cached !== undefined) return cached;
+    const found = await lms.getUsersByField(match, [value]);
+    if (found.length === 0) {
+      throw new SyncRefused(
+        'failed',
+        `no Moodle user has ${match} "${value}" (or the web-service user may not see users by ${match}: it needs moodle/site:viewuseridentity)`,
+        'user_not_found',
+      );
+    }
+    if (found.length > 1) {
+      throw new SyncRefused('failed', `${found.length} Moodle users have ${match} "${value}"; cannot tell which one to grade`, 'user_ambiguous');
+    }
+    const id = Number(found[0]!.id);
+    this.users.set(cacheKey, { value: id, at: Date.now() });
+    return id;
+  }
+
+  async assertEnrolled(lms: MoodleSession, connectionId: string, courseId: number, userId: number): Promise<void> {
+    const cacheKey = `${connectionId}|${courseId}`;
+    let roster = this.rosters.get(cacheKey);
+    const stale = !roster || Date.now() - roster.at > this.config.LMS_CACHE_TTL_MS;
+    const worthRechecking = roster && !roster.value.has(userId) && Date.now() - roster.at > ROSTER_RECHECK_MS;
+    if (stale || worthRechecking) {
+      roster = { value: new Set(await lms.getEnrolledUserIds(courseId)), at: Date.now() };
+      this.rosters.set(cacheKey, roster);
+    }
+    if (!roster!.value.has(userId)) {
+      throw new SyncRefused('failed', `Moodle user ${userId} is not actively enrolled in course ${courseId}`, 'user_not_enrolled');
+    }
+  }
+
+  private fresh<T>(entry: Cached<T> | undefined, ttlMs: number): T | undefined {
+    return entry && Date.now() - entry.at <= ttlMs ? entry.value : undefined;
+  }
+}

@@ -1,0 +1,186 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
+import { LmsError } from './moodle-errors';
+import { FormValue, toMoodleForm } from './moodle-form';
+import {
+  ActivityGradeInput,
+  AssignGradeInput,
+  GRADE_UPDATE_RESULT,
+  GradeUpdateResult,
+  MoodleAssignment,
+  MoodleSiteInfo,
+  MoodleUser,
+  MoodleUserGrades,
+} from './moodle.types';
+
+export interface MoodleSite {
+  baseUrl: string;
+  token: string;
+}
+
+const RECORDED_BODY_LIMIT = 4000;
+
+/** The only code that speaks Moodle. `session()` gives a handle that records every call it makes. */
+@Injectable()
+export class MoodleClient {
+  constructor(private readonly config: AppConfig) {}
+
+  session(site: MoodleSite): MoodleSession {
+    return new MoodleSession(site, this.config.LMS_TIMEOUT_MS);
+  }
+}
+
+export class MoodleSession {
+  readonly calls: RecordedLmsCall[] = [];
+
+  constructor(
+    private readonly site: MoodleSite,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
+  async call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
+    const fields = toMoodleForm(params);
+    const body = new URLSearchParams([['wstoken', this.site.token], ['wsfunction', wsfunction], ['moodlewsrestformat', 'json'], ...fields]);
+    const record: RecordedLmsCall = { function: wsfunction, params: Object.fromEntries(fields), httpStatus: null, body: null, error: null, durationMs: 0 };
+    this.calls.push(record);
+    const started = Date.now();
+    try {
+      const response = await this.post(body);
+      record.httpStatus = response.status;
+      const text = await response.text();
+      record.body = text.length > RECORDED_BODY_LIMIT ? `${text.slice(0, RECORDED_BODY_LIMIT)}…` : text;
+      return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
+    } catch (error) {
+      const lmsError = toLmsError(error, this.timeoutMs);
+      record.error = `${lmsError.code}: ${lmsError.message}`;
+      throw lmsError;
+    } finally {
+      record.durationMs = Date.now() - started;
+    }
+  }
+
+  private async post(body: URLSearchParams): Promise<Response> {
+    const url = `${this.site.baseUrl.replace(/\/+$/, '')}/webservice/rest/server.php`;
+    return fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(this.timeoutMs),
+      redirect: 'error',
+    });
+  }
+
+  getSiteInfo(): Promise<MoodleSiteInfo> {
+    return this.call<MoodleSiteInfo>('core_webservice_get_site_info');
+  }
+
+  async getUsersByField(field: 'id' | 'idnumber' | 'username' | 'email', values: string[]): Promise<MoodleUser[]> {
+    const users = await this.call<unknown>('core_user_get_users_by_field', { field, values });
+    if (!Array.isArray(users)) throw invalidShape('core_user_get_users_by_field', 'an array of users');
+    return users as MoodleUser[];
+  }
+
+  /** Ids of users actively enrolled in the course (asks Moodle for the id field only). */
+  async getEnrolledUserIds(courseId: number): Promise<number[]> {
+    const users = await this.call<unknown>('core_enrol_get_enrolled_users', {
+      courseid: courseId,
+      options: [
+        { name: 'onlyactive', value: 1 },
+        { name: 'userfields', value: 'id' },
+      ],
+    });
+    if (!Array.isArray(users)) throw invalidShape('core_enrol_get_enrolled_users', 'an array of users');
+    return (users as { id: number }[]).map((u) => Number(u.id));
+  }
+
+  /** The grade items one user sees in a course, with their range, locks, overrides and raw grades. */
+  async getUserGradeItems(courseId: number, userId: number): Promise<MoodleUserGrades> {
+    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId });
+    const grades = answer?.usergrades?.find((g) => Number(g.userid) === userId);
+    if (!grades || !Array.isArray(grades.gradeitems)) throw invalidShape('gradereport_user_get_grade_items', 'usergrades for the user');
+    return grades;
+  }
+
+  async getAssignments(courseIds: number[]): Promise<MoodleAssignment[]> {
+    const answer = await this.call<{ courses?: { assignments?: MoodleAssignment[] }[] }>('mod_assign_get_assignments', {
+      courseids: courseIds,
+      includenotenrolledcourses: 1,
+    });
+    return (answer?.courses ?? []).flatMap((c) => c.assignments ?? []);
+  }
+
+  /**
+   * Saves assignment grades with a feedback comment. Moodle answers `null` whether or not anything
+   * was saved, so the caller must read back. Text and format are always sent: on a comments-enabled
+   * assignment, an entry without them fails the whole call for a student who already has a comment.
+   */
+  async saveAssignGrades(assignmentId: number, grades: AssignGradeInput[]): Promise<void> {
+    await this.call<null>('mod_assign_save_grades', {
+      assignmentid: assignmentId,
+      applytoall: 0,
+      grades: grades.map((g) => ({
+        userid: g.userId,
+        grade: g.grade,
+        attemptnumber: -1,
+        addattempt: 0,
+        workflowstate: '',
+        plugindata: { assignfeedbackcomments_editor: { text: g.feedbackHtml, format: 1 } },
+      })),
+    });
+  }
+
+  /** Writes grades of an activity whose grade is fed from outside. Never for mod_assign items. */
+  async updateActivityGrades(args: {
+    courseId: number;
+    component: string;
+    cmid: number;
+    itemNumber: number;
+    grades: ActivityGradeInput[];
+  }): Promise<GradeUpdateResult> {
+    const answer = await this.call<unknown>('core_grades_update_grades', {
+      source: 'speechace',
+      courseid: args.courseId,
+      component: args.component,
+      activityid: args.cmid,
+      itemnumber: args.itemNumber,
+      grades: args.grades.map((g) => ({ studentid: g.studentId, grade: g.grade })),
+    });
+    const known: number[] = Object.values(GRADE_UPDATE_RESULT);
+    if (typeof answer !== 'number' || !known.includes(answer)) {
+      throw invalidShape('core_grades_update_grades', 'one of 0, 1, 2, 4');
+    }
+    return answer as GradeUpdateResult;
+  }
+}
+
+function parseAnswer<T>(status: number, contentType: string | null, text: string): T {
+  const snippet = text.slice(0, 200).replace(/\s+/g, ' ');
+  if (status !== 200) throw LmsError.fromHttpStatus(status, snippet);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new LmsError('transient', 'invalid_response', `LMS answered something that is not JSON (${contentType ?? 'no content type'}): ${snippet}`);
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'errorcode' in parsed && 'exception' in parsed) {
+    const error = parsed as { errorcode: unknown; message?: unknown };
+    throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''));
+  }
+  return parsed as T;
+}
+
+function toLmsError(error: unknown, timeoutMs: number): LmsError {
+  if (error instanceof LmsError) return error;
+  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+    return new LmsError('transient', 'timeout', `LMS did not answer within ${timeoutMs} ms`);
+  }
+  const detail = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
+  return new LmsError('transient', 'network', `Could not reach the LMS: ${detail}`);
+}
+
+function invalidShape(wsfunction: string, expected: string): LmsError {
+  return new LmsError('transient', 'invalid_response', `${wsfunction} answered in an unexpected shape (expected ${expected})`);
+}

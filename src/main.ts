@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import { configureApp } from './app.setup';
+import { ConfigError, loadConfig } from './config/app-config';
+
+async function bootstrap(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  configureApp(app, config);
+  if (config.runsApi) {
+    await app.listen(config.PORT, '0.0.0.0');
+    app.get(Logger).log(`speechace-grade-sync listening on port ${config.PORT} (role ${config.ROLE})`);
+  } else {
+    await app.init();
+    app.get(Logger).log('speechace-grade-sync worker running (role worker, no HTTP)');
+  }
+}
+
+void bootstrap();

@@ -1,0 +1,179 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  Min,
+  NotEquals,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  ATTEMPT_POLICIES,
+  AttemptPolicy,
+  MappingEntity,
+  MappingTarget,
+  SCORE_FIELDS,
+  ScoreField,
+  TARGET_TYPES,
+  TargetType,
+  USER_MATCHES,
+  UserMatch,
+} from './mapping.entity';
+
+const MAX_ID = 2_147_483_647;
+
+export class TargetDto {
+  @ApiProperty({ enum: TARGET_TYPES, description: 'assign → mod_assign_save_grades; activity → core_grades_update_grades (never for mod_assign)' })
+  @IsIn(TARGET_TYPES)
+  type!: TargetType;
+
+  @ApiPropertyOptional({ description: 'assign: the assignment instance id (not the cmid)', example: 1 })
+  @ValidateIf((t: TargetDto) => t.type === 'assign')
+  @IsInt({ message: 'target.assignmentId must be the assignment instance id (an integer)' })
+  @Min(1)
+  @Max(MAX_ID)
+  assignmentId?: number;
+
+  @ApiProperty({ description: 'The course-module id (cmid) of the activity', example: 2 })
+  @IsInt({ message: 'target.cmid must be the course-module id (an integer)' })
+  @Min(1)
+  @Max(MAX_ID)
+  cmid!: number;
+
+  @ApiPropertyOptional({ description: 'activity: the module component, e.g. mod_lti', example: 'mod_lti' })
+  @ValidateIf((t: TargetDto) => t.type === 'activity')
+  @IsString()
+  @Matches(/^mod_[a-z][a-z0-9_]*$/, { message: 'target.component must be an activity module such as mod_lti' })
+  @NotEquals('mod_assign', {
+    message:
+      'target.component mod_assign is refused: Moodle replaces assignment grades written with core_grades_update_grades; use {"type":"assign","assignmentId","cmid"}',
+  })
+  component?: string;
+
+  @ApiPropertyOptional({ description: 'activity: the grade item number (usually 0)', default: 0 })
+  @ValidateIf((t: TargetDto) => t.type === 'activity' && t.itemNumber !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  itemNumber?: number;
+}
+
+export class SourceScaleDto {
+  @ApiProperty({ example: 0 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  min!: number;
+
+  @ApiProperty({ example: 9 })
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(-1_000_000)
+  @Max(1_000_000)
+  max!: number;
+}
+
+export class CreateMappingDto {
+  @ApiProperty() @IsUUID() assessmentId!: string;
+
+  @ApiPropertyOptional({ description: 'Only callbacks of this Speechace quizId (default: every quiz of the assessment)' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._@+:-]{1,128}$/, { message: 'speechaceQuizId must be 1-128 letters, digits or . _ @ + : -' })
+  speechaceQuizId?: string;
+
+  @ApiProperty() @IsUUID() connectionId!: string;
+
+  @ApiProperty({ example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  lmsCourseId!: number;
+
+  @ApiProperty({ type: TargetDto })
+  @ValidateNested()
+  @Type(() => TargetDto)
+  target!: TargetDto;
+
+  @ApiProperty({ enum: USER_MATCHES, description: 'Which Moodle user field the callback user id is matched on' })
+  @IsIn(USER_MATCHES)
+  userMatch!: UserMatch;
+
+  @ApiProperty({ enum: SCORE_FIELDS })
+  @IsIn(SCORE_FIELDS)
+  scoreField!: ScoreField;
+
+  @ApiProperty({ type: SourceScaleDto })
+  @ValidateNested()
+  @Type(() => SourceScaleDto)
+  sourceScale!: SourceScaleDto;
+
+  @ApiPropertyOptional({ enum: ATTEMPT_POLICIES, default: 'latest' })
+  @IsOptional()
+  @IsIn(ATTEMPT_POLICIES)
+  attemptPolicy?: AttemptPolicy;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdateMappingDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._@+:-]{1,128}$/) speechaceQuizId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(MAX_ID) lmsCourseId?: number;
+  @ApiPropertyOptional({ type: TargetDto }) @IsOptional() @ValidateNested() @Type(() => TargetDto) target?: TargetDto;
+  @ApiPropertyOptional({ enum: USER_MATCHES }) @IsOptional() @IsIn(USER_MATCHES) userMatch?: UserMatch;
+  @ApiPropertyOptional({ enum: SCORE_FIELDS }) @IsOptional() @IsIn(SCORE_FIELDS) scoreField?: ScoreField;
+  @ApiPropertyOptional({ type: SourceScaleDto }) @IsOptional() @ValidateNested() @Type(() => SourceScaleDto) sourceScale?: SourceScaleDto;
+  @ApiPropertyOptional({ enum: ATTEMPT_POLICIES }) @IsOptional() @IsIn(ATTEMPT_POLICIES) attemptPolicy?: AttemptPolicy;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+}
+
+export class MappingView {
+  @ApiProperty() id!: string;
+  @ApiProperty() assessmentId!: string;
+  @ApiProperty({ nullable: true, type: String }) speechaceQuizId!: string | null;
+  @ApiProperty() connectionId!: string;
+  @ApiProperty() lmsCourseId!: number;
+  @ApiProperty({ type: TargetDto }) target!: MappingTarget;
+  @ApiProperty({ enum: USER_MATCHES }) userMatch!: UserMatch;
+  @ApiProperty({ enum: SCORE_FIELDS }) scoreField!: ScoreField;
+  @ApiProperty({ type: SourceScaleDto }) sourceScale!: { min: number; max: number };
+  @ApiProperty({ enum: ATTEMPT_POLICIES }) attemptPolicy!: AttemptPolicy;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+
+  static of(m: MappingEntity): MappingView {
+    return {
+      id: m.id,
+      assessmentId: m.assessmentId,
+      speechaceQuizId: m.speechaceQuizId,
+      connectionId: m.connectionId,
+      lmsCourseId: m.lmsCourseId,
+      target: m.target,
+      userMatch: m.userMatch,
+      scoreField: m.scoreField,
+      sourceScale: { min: m.sourceMin, max: m.sourceMax },
+      attemptPolicy: m.attemptPolicy,
+      enabled: m.enabled,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    };
+  }
+}
+
+/** The stored form of a validated target: only the fields of its type. */
+export function toMappingTarget(t: TargetDto): MappingTarget {
+  return t.type === 'assign'
+    ? { type: 'assign', assignmentId: t.assignmentId!, cmid: t.cmid }
+    : { type: 'activity', component: t.component!, cmid: t.cmid, itemNumber: t.itemNumber ?? 0 };
+}

@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../admin/auth/roles';
+import { CreateMappingDto, MappingView, UpdateMappingDto } from './mapping.dto';
+import { MappingsService } from './mappings.service';
+
+@ApiTags('mappings')
+@ApiBearerAuth()
+@Controller('api/v1/mappings')
+export class MappingsController {
+  constructor(private readonly mappings: MappingsService) {}
+
+  @Post()
+  @RequireRole('admin')
+  create(@Body() dto: CreateMappingDto): Promise<MappingView> {
+    return this.mappings.create(dto);
+  }
+
+  @Get()
+  @RequireRole('viewer')
+  list(): Promise<MappingView[]> {
+    return this.mappings.list();
+  }
+
+  @Get(':id')
+  @RequireRole('viewer')
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<MappingView> {
+    return this.mappings.get(id);
+  }
+
+  @Patch(':id')
+  @RequireRole('admin')
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateMappingDto): Promise<MappingView> {
+    return this.mappings.update(id, dto);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireRole('admin')
+  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.mappings.remove(id);
+  }
+}

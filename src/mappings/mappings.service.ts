@@ -1,0 +1,92 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AssessmentEntity } from '../assessments/assessment.entity';
+import { ConnectionEntity } from '../connections/connection.entity';
+import { SyncEntity } from '../sync/sync.entity';
+import { CreateMappingDto, MappingView, SourceScaleDto, toMappingTarget, UpdateMappingDto } from './mapping.dto';
+import { MappingEntity } from './mapping.entity';
+
+@Injectable()
+export class MappingsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private get mappings() {
+    return this.db.getRepository(MappingEntity);
+  }
+
+  async create(dto: CreateMappingDto): Promise<MappingView> {
+    await this.assertExists(AssessmentEntity, dto.assessmentId, 'assessmentId');
+    await this.assertExists(ConnectionEntity, dto.connectionId, 'connectionId');
+    assertScale(dto.sourceScale);
+    const target = toMappingTarget(dto.target);
+    const saved = await this.mappings.save(
+      this.mappings.create({
+        assessmentId: dto.assessmentId,
+        speechaceQuizId: dto.speechaceQuizId ?? null,
+        connectionId: dto.connectionId,
+        lmsCourseId: dto.lmsCourseId,
+        target,
+        targetCmid: target.cmid,
+        userMatch: dto.userMatch,
+        scoreField: dto.scoreField,
+        sourceMin: dto.sourceScale.min,
+        sourceMax: dto.sourceScale.max,
+        attemptPolicy: dto.attemptPolicy ?? 'latest',
+        enabled: dto.enabled ?? true,
+      }),
+    );
+    return MappingView.of(saved);
+  }
+
+  async list(filter: { assessmentId?: string; lmsCourseId?: number } = {}): Promise<MappingView[]> {
+    const found = await this.mappings.find({ where: { ...filter }, order: { createdAt: 'ASC' } });
+    return found.map(MappingView.of);
+  }
+
+  async get(id: string): Promise<MappingView> {
+    return MappingView.of(await this.find(id));
+  }
+
+  async find(id: string): Promise<MappingEntity> {
+    const found = await this.mappings.findOne({ where: { id } });
+    if (!found) throw new NotFoundException(`Mapping ${id} not found`);
+    return found;
+  }
+
+  async update(id: string, dto: UpdateMappingDto): Promise<MappingView> {
+    const mapping = await this.find(id);
+    if (dto.sourceScale) {
+      assertScale(dto.sourceScale);
+      mapping.sourceMin = dto.sourceScale.min;
+      mapping.sourceMax = dto.sourceScale.max;
+    }
+    if (dto.target) {
+      mapping.target = toMappingTarget(dto.target);
+      mapping.targetCmid = mapping.target.cmid;
+    }
+    if (dto.speechaceQuizId !== undefined) mapping.speechaceQuizId = dto.speechaceQuizId;
+    if (dto.lmsCourseId !== undefined) mapping.lmsCourseId = dto.lmsCourseId;
+    if (dto.userMatch !== undefined) mapping.userMatch = dto.userMatch;
+    if (dto.scoreField !== undefined) mapping.scoreField = dto.scoreField;
+    if (dto.attemptPolicy !== undefined) mapping.attemptPolicy = dto.attemptPolicy;
+    if (dto.enabled !== undefined) mapping.enabled = dto.enabled;
+    return MappingView.of(await this.mappings.save(mapping));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.find(id);
+    const syncs = await this.db.getRepository(SyncEntity).count({ where: { mappingId: id } });
+    if (syncs > 0) throw new ConflictException(`Mapping ${id} has ${syncs} sync(s) on record; disable it instead (PATCH {"enabled": false})`);
+    await this.mappings.delete({ id });
+  }
+
+  private async assertExists(entity: typeof AssessmentEntity | typeof ConnectionEntity, id: string, field: string): Promise<void> {
+    const count = await this.db.getRepository<{ id: string }>(entity).count({ where: { id } });
+    if (count === 0) throw new BadRequestException(`${field} ${id} does not name an existing ${field.replace(/Id$/, '')}`);
+  }
+}
+
+function assertScale(scale: SourceScaleDto): void {
+  if (!(scale.max > scale.min)) throw new BadRequestException(`sourceScale.max (${scale.max}) must be greater than sourceScale.min (${scale.min})`);
+}

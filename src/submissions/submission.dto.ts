@@ -1,0 +1,100 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { RecordedLmsCall, SyncAttemptEntity } from '../sync/sync-attempt.entity';
+import { SYNC_STATES, SyncEntity, SyncState } from '../sync/sync.entity';
+import { SubmissionEntity, SubmissionScores } from './submission.entity';
+
+export class SyncAttemptView {
+  @ApiProperty() number!: number;
+  @ApiProperty() outcome!: string;
+  @ApiProperty({ nullable: true, type: String }) reason!: string | null;
+  @ApiProperty({ nullable: true, type: String }) errorCode!: string | null;
+  @ApiProperty() startedAt!: Date;
+  @ApiProperty() finishedAt!: Date;
+  @ApiProperty({ description: 'Every LMS call of the attempt with its answer (tokens removed)' }) calls!: RecordedLmsCall[];
+
+  static of(a: SyncAttemptEntity): SyncAttemptView {
+    return { number: a.number, outcome: a.outcome, reason: a.reason, errorCode: a.errorCode, startedAt: a.startedAt, finishedAt: a.finishedAt, calls: a.calls };
+  }
+}
+
+export class SyncView {
+  @ApiProperty() id!: string;
+  @ApiProperty() submissionId!: string;
+  @ApiProperty() mappingId!: string;
+  @ApiProperty({ enum: SYNC_STATES }) state!: SyncState;
+  @ApiProperty({ nullable: true, type: String, description: 'Why it is in this state, in words' }) reason!: string | null;
+  @ApiProperty() userRef!: string;
+  @ApiProperty({ nullable: true, type: Number }) lmsUserId!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Score on the source scale' }) sourceScore!: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Grade on the LMS item range' }) grade!: number | null;
+  @ApiProperty() attemptCount!: number;
+  @ApiProperty({ nullable: true, type: Date }) syncedAt!: Date | null;
+  @ApiProperty() nextAttemptAt!: Date;
+  @ApiProperty() createdAt!: Date;
+  @ApiProperty() updatedAt!: Date;
+  @ApiPropertyOptional({ type: [SyncAttemptView] }) attempts?: SyncAttemptView[];
+
+  static of(s: SyncEntity, attempts?: SyncAttemptEntity[]): SyncView {
+    const view: SyncView = {
+      id: s.id,
+      submissionId: s.submissionId,
+      mappingId: s.mappingId,
+      state: s.state,
+      reason: s.reason,
+      userRef: s.userRef,
+      lmsUserId: s.lmsUserId,
+      sourceScore: s.sourceScore,
+      grade: s.grade,
+      attemptCount: s.attemptCount,
+      syncedAt: s.syncedAt,
+      nextAttemptAt: s.nextAttemptAt,
+      createdAt: s.createdAt,
+      updatedAt: s.updatedAt,
+    };
+    if (attempts) view.attempts = attempts.map(SyncAttemptView.of);
+    return view;
+  }
+}
+
+export class SubmissionView {
+  @ApiProperty() id!: string;
+  @ApiProperty() assessmentId!: string;
+  @ApiProperty() speechaceCourseId!: string;
+  @ApiProperty() speechaceQuizId!: string;
+  @ApiProperty({ nullable: true, type: String }) speechaceUserId!: string | null;
+  @ApiProperty({ description: 'The LMS user the grade is for (query userid, else body userId)' }) userRef!: string;
+  @ApiProperty({ nullable: true, type: String }) queryCourseId!: string | null;
+  @ApiProperty({ nullable: true, type: String }) queryTestId!: string | null;
+  @ApiProperty() scores!: SubmissionScores;
+  @ApiProperty({ nullable: true, type: String }) reportUrl!: string | null;
+  @ApiProperty({ nullable: true, type: String }) sourceIp!: string | null;
+  @ApiProperty() receivedAt!: Date;
+  @ApiProperty({ description: 'The body exactly as received (the key inside it is masked)' }) rawBody!: string;
+  @ApiProperty({ type: [SyncView] }) syncs!: SyncView[];
+
+  static of(s: SubmissionEntity, syncs: SyncView[]): SubmissionView {
+    return {
+      id: s.id,
+      assessmentId: s.assessmentId,
+      speechaceCourseId: s.speechaceCourseId,
+      speechaceQuizId: s.speechaceQuizId,
+      speechaceUserId: s.speechaceUserId,
+      userRef: s.userRef,
+      queryCourseId: s.queryCourseId,
+      queryTestId: s.queryTestId,
+      scores: s.scores,
+      reportUrl: s.reportUrl,
+      sourceIp: s.sourceIp,
+      receivedAt: s.receivedAt,
+      rawBody: maskKey(s.rawBody),
+      syncs,
+    };
+  }
+}
+
+/** The stored raw body keeps the key (it is what arrived); answers show it masked. */
+export function maskKey(raw: string): string {
+  return raw
+    .replace(/("key"\s*:\s*")([^"]*)(")/g, (_m, a: string, _k: string, b: string) => `${a}***${b}`)
+    .replace(/(^|&)(key=)([^&]*)/g, (_m, a: string, b: string) => `${a}${b}***`);
+}

@@ -1,0 +1,26 @@
+import { BullModule } from '@nestjs/bull';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { LmsModule } from '../lms/lms.module';
+import { AttemptLock } from './attempt-lock';
+import { OutboxRelay } from './outbox.relay';
+import { SyncProcessor } from './sync.processor';
+import { SYNC_QUEUE, SyncQueue } from './sync.queue';
+import { SyncRepository } from './sync.repository';
+import { SyncService } from './sync.service';
+
+/** The grade-sync queue. Every role can enqueue; only worker roles process and relay. */
+@Module({})
+export class SyncModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const workerProviders: Provider[] = config.runsWorker ? [SyncProcessor, OutboxRelay] : [];
+    const queue = BullModule.registerQueue({ name: SYNC_QUEUE });
+    return {
+      module: SyncModule,
+      global: true,
+      imports: [queue, LmsModule],
+      providers: [SyncQueue, SyncRepository, SyncService, AttemptLock, ...workerProviders],
+      exports: [queue, SyncQueue, SyncRepository],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue } from 'bull';
+import { AppConfig } from '../config/app-config';
+import { SYNC_JOB, SYNC_QUEUE, SyncJobData } from './sync.queue';
+import { SyncService } from './sync.service';
+
+/**
+ * The Bull worker, started only in processes whose ROLE includes the worker. Thin: a job names a
+ * sync and SyncService decides everything. Registered by hand (not with @Process) so that the
+ * concurrency comes from the validated config.
+ */
+@Injectable()
+export class SyncProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SyncProcessor.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectQueue(SYNC_QUEUE) private readonly queue: Queue<SyncJobData>,
+    private readonly syncs: SyncService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void this.queue
+      .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId))
+      .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));
+    this.logger.log(`sync worker started (concurrency ${this.config.SYNC_CONCURRENCY})`);
+  }
+}
