@@ -3,6 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminModule } from './admin/admin.module';
 import { BearerAuthGuard } from './admin/auth/bearer-auth.guard';
 import { AssessmentsModule } from './assessments/assessments.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -29,9 +30,10 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerOptions(config)),
         CryptoModule,
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrationsRun: true }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
         BullModule.forRoot(bullRedisOptions(config)),
         SyncModule.forRoot(config),
+        AdminModule,
         HealthModule,
         IntakeModule,
         ConnectionsModule,

@@ -4,6 +4,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
+import { runMigrations } from './database/run-migrations';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -16,8 +17,10 @@ async function bootstrap(): Promise<void> {
     }
     throw error;
   }
+  const migrated = await runMigrations(config.DATABASE_URL);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
+  if (migrated.length > 0) app.get(Logger).log(`ran migrations: ${migrated.join(', ')}`);
   configureApp(app, config);
   if (config.runsApi) {
     await app.listen(config.PORT, '0.0.0.0');

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../admin/auth/roles';
+import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
+import { Principal, RequireRole } from '../admin/auth/roles';
 import { AddKeyDto, AssessmentView, CreateAssessmentDto, UpdateAssessmentDto } from './assessment.dto';
 import { AssessmentsService } from './assessments.service';
 
@@ -12,8 +13,8 @@ export class AssessmentsController {
 
   @Post()
   @RequireRole('admin')
-  create(@Body() dto: CreateAssessmentDto): Promise<AssessmentView> {
-    return this.assessments.create(dto);
+  create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateAssessmentDto): Promise<AssessmentView> {
+    return this.assessments.create(actor, dto);
   }
 
   @Get()
@@ -30,26 +31,30 @@ export class AssessmentsController {
 
   @Patch(':id')
   @RequireRole('admin')
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAssessmentDto): Promise<AssessmentView> {
-    return this.assessments.update(id, dto);
+  update(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateAssessmentDto): Promise<AssessmentView> {
+    return this.assessments.update(actor, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
-  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.assessments.remove(id);
+  remove(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.assessments.remove(actor, id);
   }
 
   @Post(':id/keys')
   @RequireRole('admin')
-  addKey(@Param('id', ParseUUIDPipe) id: string, @Body() dto: AddKeyDto): Promise<AssessmentView> {
-    return this.assessments.addKey(id, dto);
+  addKey(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: AddKeyDto): Promise<AssessmentView> {
+    return this.assessments.addKey(actor, id, dto);
   }
 
   @Delete(':id/keys/:keyId')
   @RequireRole('admin')
-  retireKey(@Param('id', ParseUUIDPipe) id: string, @Param('keyId', ParseUUIDPipe) keyId: string): Promise<AssessmentView> {
-    return this.assessments.retireKey(id, keyId);
+  retireKey(
+    @CurrentPrincipal() actor: Principal,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('keyId', ParseUUIDPipe) keyId: string,
+  ): Promise<AssessmentView> {
+    return this.assessments.retireKey(actor, id, keyId);
   }
 }

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull } from 'typeorm';
+import { AuditService } from '../admin/audit/audit.service';
+import { Principal } from '../admin/auth/roles';
 import { hashSecret } from '../common/crypto/secret-hash';
 import { MappingEntity } from '../mappings/mapping.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
@@ -10,7 +12,10 @@ import { AssessmentEntity } from './assessment.entity';
 
 @Injectable()
 export class AssessmentsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   private get assessments() {
     return this.db.getRepository(AssessmentEntity);
@@ -20,7 +25,7 @@ export class AssessmentsService {
     return this.db.getRepository(AssessmentKeyEntity);
   }
 
-  async create(dto: CreateAssessmentDto): Promise<AssessmentView> {
+  async create(actor: Principal, dto: CreateAssessmentDto): Promise<AssessmentView> {
     const taken = await this.assessments.findOne({ where: { speechaceCourseId: dto.speechaceCourseId } });
     if (taken) throw new ConflictException(`Speechace courseId ${dto.speechaceCourseId} is already registered as assessment ${taken.id}`);
     const id = await this.db.transaction(async (tx) => {
@@ -28,7 +33,9 @@ export class AssessmentsService {
       await tx.getRepository(AssessmentKeyEntity).insert(newKey(saved.id, dto.callbackKey));
       return saved.id;
     });
-    return this.get(id);
+    const view = await this.get(id);
+    await this.audit.record(actor, 'assessment.create', 'assessment', id, null, view);
+    return view;
   }
 
   async list(): Promise<AssessmentView[]> {
@@ -42,41 +49,49 @@ export class AssessmentsService {
     return AssessmentView.of(found, sortKeys(found.keys ?? []));
   }
 
-  async update(id: string, dto: UpdateAssessmentDto): Promise<AssessmentView> {
-    await this.get(id);
+  async update(actor: Principal, id: string, dto: UpdateAssessmentDto): Promise<AssessmentView> {
+    const before = await this.get(id);
     if (dto.name !== undefined) await this.assessments.update({ id }, { name: dto.name });
-    return this.get(id);
+    const after = await this.get(id);
+    await this.audit.record(actor, 'assessment.update', 'assessment', id, before, after);
+    return after;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.get(id);
+  async remove(actor: Principal, id: string): Promise<void> {
+    const before = await this.get(id);
     const mappings = await this.db.getRepository(MappingEntity).count({ where: { assessmentId: id } });
     const submissions = await this.db.getRepository(SubmissionEntity).count({ where: { assessmentId: id } });
     if (mappings + submissions > 0) {
       throw new ConflictException(`Assessment ${id} has ${mappings} mapping(s) and ${submissions} stored submission(s); it cannot be deleted`);
     }
     await this.assessments.delete({ id });
+    await this.audit.record(actor, 'assessment.delete', 'assessment', id, before, null);
   }
 
   /** Rotation step 1: a new key that works alongside the current one. */
-  async addKey(id: string, dto: AddKeyDto): Promise<AssessmentView> {
-    await this.get(id);
+  async addKey(actor: Principal, id: string, dto: AddKeyDto): Promise<AssessmentView> {
+    const before = await this.get(id);
     const active = await this.keys.find({ where: { assessmentId: id, retiredAt: IsNull() } });
     if (active.some((k) => k.keyHash === hashSecret(dto.callbackKey))) throw new ConflictException('That key is already active');
     if (active.length >= 2) throw new ConflictException('Two keys are active already; retire one before adding another');
     await this.keys.insert(newKey(id, dto.callbackKey));
-    return this.get(id);
+    const after = await this.get(id);
+    await this.audit.record(actor, 'assessment.key.add', 'assessment', id, before, after);
+    return after;
   }
 
   /** Rotation step 2: the old key stops working. The last active key cannot be retired. */
-  async retireKey(id: string, keyId: string): Promise<AssessmentView> {
+  async retireKey(actor: Principal, id: string, keyId: string): Promise<AssessmentView> {
     const key = await this.keys.findOne({ where: { id: keyId, assessmentId: id } });
     if (!key) throw new NotFoundException(`Key ${keyId} of assessment ${id} not found`);
     if (key.retiredAt) return this.get(id);
     const active = await this.keys.count({ where: { assessmentId: id, retiredAt: IsNull() } });
     if (active <= 1) throw new ConflictException('This is the only active key; add its successor first');
+    const before = await this.get(id);
     await this.keys.update({ id: keyId }, { retiredAt: new Date() });
-    return this.get(id);
+    const after = await this.get(id);
+    await this.audit.record(actor, 'assessment.key.retire', 'assessment', id, before, after);
+    return after;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../admin/auth/roles';
+import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
+import { Principal, RequireRole } from '../admin/auth/roles';
 import { ConnectionView, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
@@ -12,8 +13,8 @@ export class ConnectionsController {
 
   @Post()
   @RequireRole('admin')
-  create(@Body() dto: CreateConnectionDto): Promise<ConnectionView> {
-    return this.connections.create(dto);
+  create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateConnectionDto): Promise<ConnectionView> {
+    return this.connections.create(actor, dto);
   }
 
   @Get()
@@ -30,14 +31,14 @@ export class ConnectionsController {
 
   @Patch(':id')
   @RequireRole('admin')
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateConnectionDto): Promise<ConnectionView> {
-    return this.connections.update(id, dto);
+  update(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateConnectionDto): Promise<ConnectionView> {
+    return this.connections.update(actor, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
-  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.connections.remove(id);
+  remove(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.connections.remove(actor, id);
   }
 }

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../admin/audit/audit.service';
+import { Principal } from '../admin/auth/roles';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { MappingEntity } from '../mappings/mapping.entity';
 import { CreateConnectionDto, ConnectionView, UpdateConnectionDto } from './connection.dto';
@@ -12,13 +14,16 @@ export class ConnectionsService {
     @InjectRepository(ConnectionEntity) private readonly connections: Repository<ConnectionEntity>,
     @InjectRepository(MappingEntity) private readonly mappings: Repository<MappingEntity>,
     private readonly cipher: CredentialCipher,
+    private readonly audit: AuditService,
   ) {}
 
-  async create(dto: CreateConnectionDto): Promise<ConnectionView> {
+  async create(actor: Principal, dto: CreateConnectionDto): Promise<ConnectionView> {
     const saved = await this.connections.save(
       this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: normalizeBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token) }),
     );
-    return ConnectionView.of(saved);
+    const view = ConnectionView.of(saved);
+    await this.audit.record(actor, 'connection.create', 'connection', saved.id, null, view);
+    return view;
   }
 
   async list(): Promise<ConnectionView[]> {
@@ -35,20 +40,24 @@ export class ConnectionsService {
     return found;
   }
 
-  async update(id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
+  async update(actor: Principal, id: string, dto: UpdateConnectionDto): Promise<ConnectionView> {
     const connection = await this.find(id);
+    const before = ConnectionView.of(connection);
     if (dto.name !== undefined) connection.name = dto.name;
     if (dto.kind !== undefined) connection.kind = dto.kind;
     if (dto.baseUrl !== undefined) connection.baseUrl = normalizeBaseUrl(dto.baseUrl);
     if (dto.token !== undefined) connection.tokenEncrypted = this.cipher.encrypt(dto.token);
-    return ConnectionView.of(await this.connections.save(connection));
+    const after = ConnectionView.of(await this.connections.save(connection));
+    await this.audit.record(actor, dto.token !== undefined ? 'connection.update (token replaced)' : 'connection.update', 'connection', id, before, after);
+    return after;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.find(id);
+  async remove(actor: Principal, id: string): Promise<void> {
+    const before = ConnectionView.of(await this.find(id));
     const used = await this.mappings.count({ where: { connectionId: id } });
     if (used > 0) throw new ConflictException(`Connection ${id} is used by ${used} mapping(s); delete or move them first`);
     await this.connections.delete({ id });
+    await this.audit.record(actor, 'connection.delete', 'connection', id, before, null);
   }
 }
 

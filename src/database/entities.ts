@@ -1,3 +1,5 @@
+import { ApiTokenEntity } from '../admin/tokens/api-token.entity';
+import { AuditEntryEntity } from '../admin/audit/audit-entry.entity';
 import { AssessmentKeyEntity } from '../assessments/assessment-key.entity';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
@@ -14,4 +16,6 @@ export const ENTITIES = [
   SubmissionEntity,
   SyncEntity,
   SyncAttemptEntity,
+  ApiTokenEntity,
+  AuditEntryEntity,
 ];

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { RequireRole } from '../admin/auth/roles';
+import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
+import { Principal, RequireRole } from '../admin/auth/roles';
 import { CreateMappingDto, MappingView, UpdateMappingDto } from './mapping.dto';
 import { MappingsService } from './mappings.service';
 
@@ -12,8 +13,8 @@ export class MappingsController {
 
   @Post()
   @RequireRole('admin')
-  create(@Body() dto: CreateMappingDto): Promise<MappingView> {
-    return this.mappings.create(dto);
+  create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateMappingDto): Promise<MappingView> {
+    return this.mappings.create(actor, dto);
   }
 
   @Get()
@@ -30,14 +31,14 @@ export class MappingsController {
 
   @Patch(':id')
   @RequireRole('admin')
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateMappingDto): Promise<MappingView> {
-    return this.mappings.update(id, dto);
+  update(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateMappingDto): Promise<MappingView> {
+    return this.mappings.update(actor, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
-  remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
-    return this.mappings.remove(id);
+  remove(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.mappings.remove(actor, id);
   }
 }

@@ -1,6 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { AuditService } from '../admin/audit/audit.service';
+import { Principal } from '../admin/auth/roles';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { SyncEntity } from '../sync/sync.entity';
@@ -9,13 +11,16 @@ import { MappingEntity } from './mapping.entity';
 
 @Injectable()
 export class MappingsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
 
   private get mappings() {
     return this.db.getRepository(MappingEntity);
   }
 
-  async create(dto: CreateMappingDto): Promise<MappingView> {
+  async create(actor: Principal, dto: CreateMappingDto): Promise<MappingView> {
     await this.assertExists(AssessmentEntity, dto.assessmentId, 'assessmentId');
     await this.assertExists(ConnectionEntity, dto.connectionId, 'connectionId');
     assertScale(dto.sourceScale);
@@ -36,7 +41,9 @@ export class MappingsService {
         enabled: dto.enabled ?? true,
       }),
     );
-    return MappingView.of(saved);
+    const view = MappingView.of(saved);
+    await this.audit.record(actor, 'mapping.create', 'mapping', saved.id, null, view);
+    return view;
   }
 
   async list(filter: { assessmentId?: string; lmsCourseId?: number } = {}): Promise<MappingView[]> {
@@ -54,8 +61,9 @@ export class MappingsService {
     return found;
   }
 
-  async update(id: string, dto: UpdateMappingDto): Promise<MappingView> {
+  async update(actor: Principal, id: string, dto: UpdateMappingDto): Promise<MappingView> {
     const mapping = await this.find(id);
+    const before = MappingView.of(mapping);
     if (dto.sourceScale) {
       assertScale(dto.sourceScale);
       mapping.sourceMin = dto.sourceScale.min;
@@ -71,14 +79,17 @@ export class MappingsService {
     if (dto.scoreField !== undefined) mapping.scoreField = dto.scoreField;
     if (dto.attemptPolicy !== undefined) mapping.attemptPolicy = dto.attemptPolicy;
     if (dto.enabled !== undefined) mapping.enabled = dto.enabled;
-    return MappingView.of(await this.mappings.save(mapping));
+    const after = MappingView.of(await this.mappings.save(mapping));
+    await this.audit.record(actor, 'mapping.update', 'mapping', id, before, after);
+    return after;
   }
 
-  async remove(id: string): Promise<void> {
-    await this.find(id);
+  async remove(actor: Principal, id: string): Promise<void> {
+    const before = MappingView.of(await this.find(id));
     const syncs = await this.db.getRepository(SyncEntity).count({ where: { mappingId: id } });
     if (syncs > 0) throw new ConflictException(`Mapping ${id} has ${syncs} sync(s) on record; disable it instead (PATCH {"enabled": false})`);
     await this.mappings.delete({ id });
+    await this.audit.record(actor, 'mapping.delete', 'mapping', id, before, null);
   }
 
   private async assertExists(entity: typeof AssessmentEntity | typeof ConnectionEntity, id: string, field: string): Promise<void> {

@@ -2,43 +2,47 @@ import { timingSafeEqual } from 'node:crypto';
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Request } from 'express';
-import { AppConfig } from '../../config/app-config';
 import { hashSecret } from '../../common/crypto/secret-hash';
+import { AppConfig } from '../../config/app-config';
+import { TokensService } from '../tokens/tokens.service';
 import { ApiRole, Principal, REQUIRED_ROLE } from './roles';
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
-/** Guards every /api/v1 route: a bearer token is required, and its role must allow the route. */
+/** Guards every /api/v1 route: a bearer token is required (401), and its role must allow the route (403). */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   private readonly adminTokenHash: Buffer;
 
   constructor(
     private readonly reflector: Reflector,
+    private readonly tokens: TokensService,
     config: AppConfig,
   ) {
     this.adminTokenHash = Buffer.from(hashSecret(config.ADMIN_API_TOKEN), 'hex');
   }
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const required = this.reflector.getAllAndOverride<ApiRole | undefined>(REQUIRED_ROLE, [context.getHandler(), context.getClass()]);
     if (!required) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = this.authenticate(request.headers.authorization);
+    const principal = await this.authenticate(request.headers.authorization);
     if (required === 'admin' && principal.role !== 'admin') {
-      throw new ForbiddenException(`This action needs an admin token; "${principal.name}" is a ${principal.role}`);
+      throw new ForbiddenException(`This action needs an admin token; "${principal.name}" is a ${principal.role} token`);
     }
     request.principal = principal;
     return true;
   }
 
-  private authenticate(header: string | undefined): Principal {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  private async authenticate(header: string | undefined): Promise<Principal> {
+    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header ?? '');
     if (!match) throw new UnauthorizedException('Send "Authorization: Bearer <token>"');
-    const presented = Buffer.from(hashSecret(match[1]!), 'hex');
-    if (timingSafeEqual(presented, this.adminTokenHash)) {
+    const presented = match[1]!;
+    if (timingSafeEqual(Buffer.from(hashSecret(presented), 'hex'), this.adminTokenHash)) {
       return { tokenId: null, name: 'bootstrap admin (ADMIN_API_TOKEN)', role: 'admin', lmsCourseIds: null };
     }
-    throw new UnauthorizedException('Unknown or revoked API token');
+    const principal = await this.tokens.authenticate(presented);
+    if (!principal) throw new UnauthorizedException('Unknown or revoked API token');
+    return principal;
   }
 }

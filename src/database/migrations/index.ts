@@ -1,4 +1,5 @@
 import { InitialSchema1795633400701 } from './1795633400701-InitialSchema';
+import { ApiTokensAndAudit1795634153901 } from './1795634153901-ApiTokensAndAudit';
 
 /** Every migration, oldest first. The app runs pending ones at start-up. */
-export const MIGRATIONS: Function[] = [InitialSchema1795633400701];
+export const MIGRATIONS: Function[] = [InitialSchema1795633400701, ApiTokensAndAudit1795634153901];
