@@ -41,7 +41,8 @@ export function readCallbackFields(body: Record<string, unknown>, query: Callbac
 
   const queryUserId = id(query.userid, 'query parameter userid', false);
   const queryCourseId = id(query.courseid, 'query parameter courseid', false);
-  const queryTestId = id(query.testid ?? query.quizid, `query parameter ${query.testid !== undefined ? 'testid' : 'quizid'}`, false);
+  const testKey = query.testid !== undefined && query.testid !== '' ? 'testid' : 'quizid';
+  const queryTestId = id(query[testKey], `query parameter ${testKey}`, false);
   const speechaceCourseId = id(body.courseId, 'courseId', true);
   const speechaceQuizId = id(body.quizId, 'quizId', true);
   const speechaceUserId = id(body.userId, 'userId', queryUserId === null);

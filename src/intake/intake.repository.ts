@@ -7,7 +7,7 @@ import { MappingEntity } from '../mappings/mapping.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { SyncEntity } from '../sync/sync.entity';
 
-export type NewSubmission = Omit<SubmissionEntity, 'id' | 'receivedAt' | 'assessment'>;
+export type NewSubmission = Omit<SubmissionEntity, 'id' | 'seq' | 'receivedAt' | 'assessment'>;
 
 export interface StoredSubmission {
   submissionId: string;

@@ -63,6 +63,7 @@ export class IntakeService {
         contentType: request.contentType ?? null,
         rawQuery: request.rawQuery,
         sourceIp: request.sourceIp,
+        signedMappingId: null,
       }),
     );
     if (!stored.duplicate) await this.enqueue(stored);

@@ -67,6 +67,10 @@ export class MappingEntity {
   @Column({ type: 'boolean', default: true })
   enabled!: boolean;
 
+  /** Only callbacks through a URL signed for one LMS user (POST /mappings/:id/callback-url) may grade. */
+  @Column({ name: 'require_signed_url', type: 'boolean', default: false })
+  requireSignedUrl!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Generated, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 
 export interface SubmissionScores {
@@ -15,6 +15,11 @@ export interface SubmissionScores {
 export class SubmissionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** Arrival order; the cursor of paginated lists (stable while new rows arrive). */
+  @Column({ type: 'bigint', unique: true, select: true, insert: false, update: false })
+  @Generated('increment')
+  seq!: string;
 
   /** SHA-256 of the fields that identify one attempt; the unique index makes repeats harmless. */
   @Column({ name: 'dedupe_hash', type: 'text', unique: true })
@@ -64,6 +69,10 @@ export class SubmissionEntity {
 
   @Column({ name: 'raw_query', type: 'text', nullable: true })
   rawQuery!: string | null;
+
+  /** The mapping a signed callback URL named (its `sig` was verified at intake). */
+  @Column({ name: 'signed_mapping_id', type: 'uuid', nullable: true })
+  signedMappingId!: string | null;
 
   @Column({ name: 'source_ip', type: 'text', nullable: true })
   sourceIp!: string | null;

@@ -1,4 +1,4 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Generated, Index, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import { MappingEntity } from '../mappings/mapping.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { SyncAttemptEntity } from './sync-attempt.entity';
@@ -16,6 +16,11 @@ export const OPEN_SYNC_STATES: readonly SyncState[] = ['pending', 'queued'];
 export class SyncEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
+
+  /** Creation order; the cursor of paginated lists. */
+  @Column({ type: 'bigint', unique: true, insert: false, update: false })
+  @Generated('increment')
+  seq!: string;
 
   @Column({ name: 'submission_id', type: 'uuid' })
   submissionId!: string;
@@ -56,6 +61,10 @@ export class SyncEntity {
   attemptCount!: number;
 
   /** When the queue should next run it; the outbox relay enqueues open syncs whose time has come. */
+  /** attemptCount when an admin last retried it: SYNC_MAX_ATTEMPTS counts from there. */
+  @Column({ name: 'retry_base', type: 'integer', default: 0 })
+  retryBase!: number;
+
   @Column({ name: 'next_attempt_at', type: 'timestamptz', default: () => 'now()' })
   nextAttemptAt!: Date;
 

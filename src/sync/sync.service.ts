@@ -105,8 +105,8 @@ export class SyncService {
     const reason = lmsError?.message ?? `internal error: ${error instanceof Error ? error.message : String(error)}`;
     const errorCode = lmsError?.code ?? 'internal_error';
     const attempt: AttemptRecord = { outcome: 'retry', reason, errorCode, calls: lms.calls, startedAt };
-    if (sync.attemptCount >= this.config.SYNC_MAX_ATTEMPTS) {
-      const finalReason = `gave up after ${sync.attemptCount} attempts; last error: ${reason}`;
+    if (sync.attemptCount - sync.retryBase >= this.config.SYNC_MAX_ATTEMPTS) {
+      const finalReason = `gave up after ${sync.attemptCount - sync.retryBase} attempts; last error: ${reason}`;
       await this.syncs.finish(sync, { ...attempt, outcome: 'failed', reason: finalReason }, { state: 'failed', reason: finalReason, errorCode });
       this.logger.warn(`sync ${sync.id}: ${finalReason}`);
       return;

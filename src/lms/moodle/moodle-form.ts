@@ -21,7 +21,7 @@ export function toMoodleForm(params: Record<string, FormValue>): [string, string
 
 /** Moodle cleans floats strictly: a dot decimal separator, no exponent, at most 5 decimals stored. */
 export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new RangeError(`Cannot send ${value} to Moodle`);
-  if (Number.isInteger(value)) return String(value);
-  return value.toFixed(5).replace(/0+$/, '').replace(/\.$/, '');
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) throw new RangeError(`Cannot send ${value} to Moodle`);
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(5).replace(/0+$/, '').replace(/\.$/, '');
+  return text === '-0' ? '0' : text;
 }

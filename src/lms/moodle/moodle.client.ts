@@ -49,8 +49,12 @@ export class MoodleSession {
     try {
       const response = await this.post(body);
       record.httpStatus = response.status;
+      if (response.status >= 300 && response.status < 400) {
+        throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
+      }
       const text = await response.text();
-      record.body = text.length > RECORDED_BODY_LIMIT ? `${text.slice(0, RECORDED_BODY_LIMIT)}…` : text;
+      const printable = storable(text);
+      record.body = printable.length > RECORDED_BODY_LIMIT ? `${printable.slice(0, RECORDED_BODY_LIMIT)}…` : printable;
       return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
     } catch (error) {
       const lmsError = toLmsError(error, this.timeoutMs);
@@ -68,7 +72,7 @@ export class MoodleSession {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
       signal: AbortSignal.timeout(this.timeoutMs),
-      redirect: 'error',
+      redirect: 'manual',
     });
   }
 
@@ -156,7 +160,7 @@ export class MoodleSession {
 }
 
 function parseAnswer<T>(status: number, contentType: string | null, text: string): T {
-  const snippet = text.slice(0, 200).replace(/\s+/g, ' ');
+  const snippet = storable(text.slice(0, 200)).replace(/\s+/g, ' ');
   if (status !== 200) throw LmsError.fromHttpStatus(status, snippet);
   let parsed: unknown;
   try {
@@ -169,6 +173,11 @@ function parseAnswer<T>(status: number, contentType: string | null, text: string
     throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''));
   }
   return parsed as T;
+}
+
+/** PostgreSQL text and jsonb cannot hold NUL: an LMS answering binary garbage must still be recordable. */
+function storable(text: string): string {
+  return text.replace(/\u0000/g, '\uFFFD');
 }
 
 function toLmsError(error: unknown, timeoutMs: number): LmsError {
