@@ -21,6 +21,8 @@ export interface CallbackFields {
   queryTestId: string | null;
   scores: SubmissionScores;
   reportUrl: string | null;
+  /** From a signed callback URL: the mapping it names and the HMAC over mapping and userid. */
+  signature: { mappingId: string; sig: string; userId: string | null } | null;
 }
 
 /** Reads body and query together; every problem is collected so one 400 names them all. */
@@ -50,6 +52,7 @@ export function readCallbackFields(body: Record<string, unknown>, query: Callbac
   const reportUrl = readReportUrl(body.reportUrl, problems);
   const key = readOptionalString(body.key, 'key', 512, problems);
   const version = readOptionalString(body.version, 'version', 32, problems);
+  const signature = readSignature(query, queryUserId, problems);
 
   if (problems.length > 0 || !speechaceCourseId || !speechaceQuizId || !scores) {
     throw new BadRequestException({ message: `Malformed callback: ${problems.join('; ')}`, problems });
@@ -65,7 +68,20 @@ export function readCallbackFields(body: Record<string, unknown>, query: Callbac
     queryTestId,
     scores,
     reportUrl,
+    signature,
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readSignature(query: CallbackQuery, userId: string | null, problems: string[]): CallbackFields['signature'] {
+  const { mid, sig } = query;
+  if (mid === undefined && sig === undefined) return null;
+  if (typeof mid !== 'string' || !UUID.test(mid) || typeof sig !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(sig)) {
+    problems.push('a signed callback URL needs the query parameters mid (a mapping id) and sig exactly as generated');
+    return null;
+  }
+  return { mappingId: mid.toLowerCase(), sig, userId };
 }
 
 /** undefined: absent; null: present but not an id. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { secretMatchesAny } from '../common/crypto/secret-hash';
+import { CallbackUrlSigner } from '../mappings/callback-url.signer';
 import { SyncQueue } from '../sync/sync.queue';
 import { SyncRepository } from '../sync/sync.repository';
 import { parseCallbackBody } from './callback-body.parser';
@@ -30,12 +31,14 @@ export class IntakeService {
     private readonly intake: IntakeRepository,
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
+    private readonly signer: CallbackUrlSigner,
   ) {}
 
   async receive(request: CallbackRequest): Promise<CallbackReceipt> {
     const body = parseCallbackBody(request.rawBody, request.contentType);
     const fields = readCallbackFields(body, request.query);
     if (!fields.key) throw new UnauthorizedException('The callback has no key: Speechace sends the assessment key in "key"');
+    const signedMappingId = this.verifiedSignature(fields);
 
     const found = await this.storage(() => this.intake.findAssessmentWithKeys(fields.speechaceCourseId));
     if (!found) {
@@ -63,7 +66,7 @@ export class IntakeService {
         contentType: request.contentType ?? null,
         rawQuery: request.rawQuery,
         sourceIp: request.sourceIp,
-        signedMappingId: null,
+        signedMappingId,
       }),
     );
     if (!stored.duplicate) await this.enqueue(stored);
@@ -72,6 +75,16 @@ export class IntakeService {
       duplicate: stored.duplicate,
       syncs: stored.syncs.map(({ id, mappingId, state }) => ({ id, mappingId, state })),
     };
+  }
+
+  /** The mapping a signed URL names, once its sig is checked against mapping and userid; null when unsigned. */
+  private verifiedSignature(fields: CallbackFields): string | null {
+    const signature = fields.signature;
+    if (!signature) return null;
+    if (signature.userId === null || !this.signer.verify(signature.mappingId, signature.userId, signature.sig)) {
+      throw new UnauthorizedException('The signed callback URL was altered: sig does not match its mapping (mid) and userid');
+    }
+    return signature.mappingId;
   }
 
   /** After the commit: a Redis failure here loses nothing, the outbox relay enqueues later. */

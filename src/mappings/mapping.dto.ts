@@ -124,6 +124,11 @@ export class CreateMappingDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Only callbacks through a URL signed for one user (POST /mappings/:id/callback-url with user) grade through this mapping' })
+  @IsOptional()
+  @IsBoolean()
+  requireSignedUrl?: boolean;
 }
 
 export class UpdateMappingDto {
@@ -135,6 +140,7 @@ export class UpdateMappingDto {
   @ApiPropertyOptional({ type: SourceScaleDto }) @IsOptional() @ValidateNested() @Type(() => SourceScaleDto) sourceScale?: SourceScaleDto;
   @ApiPropertyOptional({ enum: ATTEMPT_POLICIES }) @IsOptional() @IsIn(ATTEMPT_POLICIES) attemptPolicy?: AttemptPolicy;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireSignedUrl?: boolean;
 }
 
 export class MappingView {
@@ -149,6 +155,7 @@ export class MappingView {
   @ApiProperty({ type: SourceScaleDto }) sourceScale!: { min: number; max: number };
   @ApiProperty({ enum: ATTEMPT_POLICIES }) attemptPolicy!: AttemptPolicy;
   @ApiProperty() enabled!: boolean;
+  @ApiProperty() requireSignedUrl!: boolean;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 
@@ -165,6 +172,7 @@ export class MappingView {
       sourceScale: { min: m.sourceMin, max: m.sourceMax },
       attemptPolicy: m.attemptPolicy,
       enabled: m.enabled,
+      requireSignedUrl: m.requireSignedUrl,
       createdAt: m.createdAt,
       updatedAt: m.updatedAt,
     };

@@ -39,6 +39,7 @@ export class MappingsService {
         sourceMax: dto.sourceScale.max,
         attemptPolicy: dto.attemptPolicy ?? 'latest',
         enabled: dto.enabled ?? true,
+        requireSignedUrl: dto.requireSignedUrl ?? false,
       }),
     );
     const view = MappingView.of(saved);
@@ -79,6 +80,7 @@ export class MappingsService {
     if (dto.scoreField !== undefined) mapping.scoreField = dto.scoreField;
     if (dto.attemptPolicy !== undefined) mapping.attemptPolicy = dto.attemptPolicy;
     if (dto.enabled !== undefined) mapping.enabled = dto.enabled;
+    if (dto.requireSignedUrl !== undefined) mapping.requireSignedUrl = dto.requireSignedUrl;
     const after = MappingView.of(await this.mappings.save(mapping));
     await this.audit.record(actor, 'mapping.update', 'mapping', id, before, after);
     return after;

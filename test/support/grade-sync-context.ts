@@ -94,7 +94,7 @@ export class GradeSyncContext {
     return req.set('content-type', opts.contentType ?? 'application/json').send(JSON.stringify(body));
   }
 
-  async sync(id: string): Promise<Views & { state: string; reason: string | null; grade: number | null; attempts: { outcome: string; calls: { function: string }[] }[] }> {
+  async sync(id: string): Promise<Views & { state: string; reason: string | null; grade: number | null; attempts: { outcome: string; calls: { function: string; error: string | null }[] }[] }> {
     const res = await this.admin('get', `/api/v1/syncs/${id}`);
     expect(res.status).toBe(200);
     return res.body;

@@ -22,6 +22,7 @@ const DOCUMENTED_ATTEMPT: CallbackFields = {
   queryTestId: null,
   scores: { overall: 4, pronunciation: 7.6, fluency: 6.5, vocab: 6.6, grammar: 5.5 },
   reportUrl: 'https://speak.speechace.co/placement/report/a698bd97924e08e68ef1db96a8',
+  signature: null,
 };
 
 /** parse + read, the way intake does. */
