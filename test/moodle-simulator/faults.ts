@@ -47,7 +47,7 @@ export interface RateLimit {
  */
 export class Admission {
   private limit: RateLimit = {};
-  private waiting: (() => void)[] = [];
+  private waiting: ((admittedAt: number) => void)[] = [];
   private nextStartAt = 0;
   private timer: NodeJS.Timeout | undefined;
   active = 0;
@@ -63,7 +63,8 @@ export class Admission {
     return this.waiting.length;
   }
 
-  acquire(): Promise<void> {
+  /** Resolves with the admission time (Date.now()) once the call may start. */
+  acquire(): Promise<number> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.pump();
@@ -89,8 +90,8 @@ export class Admission {
     while (this.waiting.length > 0) {
       const { perSecond, maxConcurrent } = this.limit;
       if (maxConcurrent !== undefined && this.active >= maxConcurrent) return;
+      const now = Date.now();
       if (perSecond !== undefined && perSecond > 0) {
-        const now = Date.now();
         if (now < this.nextStartAt) {
           this.timer = setTimeout(() => this.pump(), this.nextStartAt - now);
           return;
@@ -100,7 +101,7 @@ export class Admission {
       const next = this.waiting.shift();
       this.active += 1;
       this.maxActiveSeen = Math.max(this.maxActiveSeen, this.active);
-      next?.();
+      next?.(now);
     }
   }
 }

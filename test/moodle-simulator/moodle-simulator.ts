@@ -8,9 +8,22 @@ import { Admission, FaultQueue, type RateLimit, type SimFault } from './faults';
 import { DEFAULT_SERVICE_FUNCTIONS, HANDLERS, KNOWN_FUNCTIONS, type WsContext } from './handlers';
 import { seedRecorded } from './seeds';
 import { SimState, type EnrolRole, type SimGradeItem, type SimUser } from './state';
+import type {
+  AddActivityInput,
+  AddAssignmentInput,
+  AddGradeItemInput,
+  AddUserInput,
+  SimCall,
+  SimGrade,
+  SimSeed,
+  SimStartOptions,
+  SimStats,
+  TokenState,
+} from './types';
 
 export type { RateLimit, SimFault } from './faults';
 export type { EnrolRole } from './state';
+export type * from './types';
 
 /**
  * In-memory, HTTP-level simulator of Moodle 5.0.6's REST web services for grades.
@@ -21,111 +34,6 @@ export type { EnrolRole } from './state';
  * answer bare `0`/`1`/`2`/`4` or `null`. With moodlewsrestformat=json the body is JSON; without
  * it Moodle's REST XML (structure-faithful, not byte-checked against a real server).
  */
-
-export type SimSeed = 'empty' | 'recorded' | ((sim: MoodleSimulator) => void);
-
-export interface SimStartOptions {
-  /** 0 (default) picks a free port. The server listens on 127.0.0.1 only. */
-  port?: number;
-  /** Default: 32 random hex characters. */
-  token?: string;
-  /** Applied at start and again by every reset(). Default 'empty' (only the token user exists). */
-  seed?: SimSeed;
-  /** Serve a JSON control API under /__sim/ (grades, stats, calls, reset): used by main.ts. */
-  controlApi?: boolean;
-}
-
-/**
- * How the token behaves. Every state but 'valid' and 'suspended' answers accessexception, as the
- * real site does for each cause (recorded); they differ only in debuginfo (setDebug(true)).
- * 'expired' answers accessexception once, then invalidtoken (Moodle deletes the token).
- */
-export type TokenState =
-  | 'valid'
-  | 'suspended'
-  | 'expired'
-  | 'ip-restricted'
-  | 'user-not-authorised'
-  | 'no-rest-capability'
-  | 'service-disabled';
-
-export interface SimCall {
-  wsfunction: string;
-  /** Flat form fields (query string and body), wstoken removed. */
-  params: Record<string, string>;
-  /** Date.now() when the call was admitted (after any rate-limit wait). */
-  at: number;
-  /** Set when the call was answered by an injected fault or setDown(). */
-  fault?: SimFault['kind'] | 'down';
-}
-
-export interface SimGrade {
-  raw: number | null;
-  final: number | null;
-  feedback: string | null;
-  /** The grade or its whole item is locked (what gradereport calls gradeislocked). */
-  locked: boolean;
-  overridden: boolean;
-}
-
-export interface SimStats {
-  /** Web-service calls received (faulted ones included). */
-  calls: number;
-  /** Most web-service requests open at once (queued ones included): the client's concurrency. */
-  maxConcurrentSeen: number;
-  /** Most calls being served at once after the rate limiter. */
-  maxActiveSeen: number;
-  /** Calls waiting in the rate limiter now. */
-  queued: number;
-}
-
-export interface AddUserInput {
-  id: number;
-  username: string;
-  email: string;
-  idnumber?: string;
-  firstname?: string;
-  lastname?: string;
-  suspended?: boolean;
-}
-
-export interface AddAssignmentInput {
-  id: number;
-  cmid: number;
-  courseId: number;
-  name?: string;
-  grademin?: number;
-  grademax?: number;
-  feedbackComments?: boolean;
-  gradeItemId?: number;
-  intro?: string;
-  timemodified?: number;
-}
-
-export interface AddActivityInput {
-  /** Frankenstyle component of the module, e.g. 'mod_lti'. */
-  component: string;
-  instance: number;
-  cmid: number;
-  courseId: number;
-  itemnumber?: number;
-  name?: string;
-  grademin?: number;
-  grademax?: number;
-  gradeItemId?: number;
-}
-
-export interface AddGradeItemInput {
-  courseId: number;
-  itemtype?: 'mod' | 'manual';
-  itemmodule?: string | null;
-  iteminstance?: number | null;
-  itemnumber?: number;
-  itemname?: string | null;
-  grademin?: number;
-  grademax?: number;
-  id?: number;
-}
 
 type Answer = { ok: true; value: unknown } | { ok: false; error: MoodleWsError };
 
@@ -532,10 +440,10 @@ export class MoodleSimulator {
     this.inFlight += 1;
     this.maxConcurrentSeen = Math.max(this.maxConcurrentSeen, this.inFlight);
     try {
-      await this.admission.acquire();
+      const admittedAt = await this.admission.acquire();
       try {
         const { wstoken: _token, ...params } = flat;
-        const call: SimCall = { wsfunction, params, at: Date.now() };
+        const call: SimCall = { wsfunction, params, at: admittedAt };
         this.callLog.push(call);
         this.totalCalls += 1;
         if (this.down) {
@@ -622,7 +530,8 @@ export class MoodleSimulator {
   private dispatch(token: string, wsfunction: string, params: Record<string, unknown>, remoteIp: string): unknown {
     if (!token || token !== this.token || this.tokenState === 'deleted') throw wsErrors.invalidToken();
     const tokenUser = this.state.users.get(this.tokenUserId) as SimUser;
-    switch (this.tokenState) {
+    const state = tokenUser.suspended && this.tokenState === 'valid' ? 'suspended' : this.tokenState;
+    switch (state) {
       case 'expired':
         this.tokenState = 'deleted';
         throw wsErrors.accessException('Invalid token - token expired - check validuntil time for the token');

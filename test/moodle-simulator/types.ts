@@ -1,0 +1,109 @@
+import type { SimFault } from './faults';
+import type { MoodleSimulator } from './moodle-simulator';
+
+/** Public types of the Moodle simulator (see moodle-simulator.ts). */
+
+export type SimSeed = 'empty' | 'recorded' | ((sim: MoodleSimulator) => void);
+
+export interface SimStartOptions {
+  /** 0 (default) picks a free port. The server listens on 127.0.0.1 only. */
+  port?: number;
+  /** Default: 32 random hex characters. */
+  token?: string;
+  /** Applied at start and again by every reset(). Default 'empty' (only the token user exists). */
+  seed?: SimSeed;
+  /** Serve a JSON control API under /__sim/ (grades, stats, calls, reset): used by main.ts. */
+  controlApi?: boolean;
+}
+
+/**
+ * How the token behaves. Every state but 'valid' and 'suspended' answers accessexception, as the
+ * real site does for each cause (recorded); they differ only in debuginfo (setDebug(true)).
+ * 'expired' answers accessexception once, then invalidtoken (Moodle deletes the token).
+ */
+export type TokenState =
+  | 'valid'
+  | 'suspended'
+  | 'expired'
+  | 'ip-restricted'
+  | 'user-not-authorised'
+  | 'no-rest-capability'
+  | 'service-disabled';
+
+export interface SimCall {
+  wsfunction: string;
+  /** Flat form fields (query string and body), wstoken removed. */
+  params: Record<string, string>;
+  /** Date.now() when the call was admitted (after any rate-limit wait). */
+  at: number;
+  /** Set when the call was answered by an injected fault or setDown(). */
+  fault?: SimFault['kind'] | 'down';
+}
+
+export interface SimGrade {
+  raw: number | null;
+  final: number | null;
+  feedback: string | null;
+  /** The grade or its whole item is locked (what gradereport calls gradeislocked). */
+  locked: boolean;
+  overridden: boolean;
+}
+
+export interface SimStats {
+  /** Web-service calls received (faulted ones included). */
+  calls: number;
+  /** Most web-service requests open at once (queued ones included): the client's concurrency. */
+  maxConcurrentSeen: number;
+  /** Most calls being served at once after the rate limiter. */
+  maxActiveSeen: number;
+  /** Calls waiting in the rate limiter now. */
+  queued: number;
+}
+
+export interface AddUserInput {
+  id: number;
+  username: string;
+  email: string;
+  idnumber?: string;
+  firstname?: string;
+  lastname?: string;
+  suspended?: boolean;
+}
+
+export interface AddAssignmentInput {
+  id: number;
+  cmid: number;
+  courseId: number;
+  name?: string;
+  grademin?: number;
+  grademax?: number;
+  feedbackComments?: boolean;
+  gradeItemId?: number;
+  intro?: string;
+  timemodified?: number;
+}
+
+export interface AddActivityInput {
+  /** Frankenstyle component of the module, e.g. 'mod_lti'. */
+  component: string;
+  instance: number;
+  cmid: number;
+  courseId: number;
+  itemnumber?: number;
+  name?: string;
+  grademin?: number;
+  grademax?: number;
+  gradeItemId?: number;
+}
+
+export interface AddGradeItemInput {
+  courseId: number;
+  itemtype?: 'mod' | 'manual';
+  itemmodule?: string | null;
+  iteminstance?: number | null;
+  itemnumber?: number;
+  itemname?: string | null;
+  grademin?: number;
+  grademax?: number;
+  id?: number;
+}
