@@ -16,8 +16,10 @@ import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { loggerOptions } from './common/logger-options';
 import { MappingsModule } from './mappings/mappings.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { bullRedisOptions } from './sync/redis-options';
 import { SubmissionsModule } from './submissions/submissions.module';
+import { GradesModule } from './grades/grades.module';
 import { SyncModule } from './sync/sync.module';
 
 /** Everything, wired for one validated config. ROLE decides whether HTTP and/or the worker run (see main.ts). */
@@ -35,11 +37,13 @@ export class AppModule {
         SyncModule.forRoot(config),
         AdminModule,
         HealthModule,
+        MetricsModule,
         IntakeModule,
         ConnectionsModule,
         AssessmentsModule,
         MappingsModule,
         SubmissionsModule,
+        GradesModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -2,6 +2,8 @@ import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { AppConfig } from './config/app-config';
+import { callbackOutcomeRecorder } from './metrics/callback-outcome';
+import { MetricsService } from './metrics/metrics.service';
 
 export const CALLBACK_PATH = '/speechace/callback';
 
@@ -14,6 +16,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   http.disable('x-powered-by');
   http.set('trust proxy', 'loopback, linklocal, uniquelocal');
   http.set('query parser', 'simple');
+  const metrics = app.get(MetricsService);
+  app.use(CALLBACK_PATH, callbackOutcomeRecorder((outcome) => metrics.callbackAnswered(outcome)));
   // The callback keeps its raw bytes: it is stored as received and parsed tolerantly by IntakeService.
   app.use(CALLBACK_PATH, express.raw({ type: () => true, limit: config.CALLBACK_BODY_LIMIT }));
   app.use(express.json({ limit: '256kb' }));

@@ -76,11 +76,37 @@ export class AppConfig {
   @Max(64)
   SYNC_CONCURRENCY = 4;
 
+  /** Most grades pushed to one grade item in one LMS call. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SYNC_BATCH_SIZE = 100;
+
+  /** How long a new sync waits in the queue so that others for the same grade item can join its batch. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  SYNC_BATCH_WINDOW_MS = 250;
+
   /** How long a worker holds a sync it is pushing; after a crash, the sync is handed out again when this runs out. */
   @Transform(toInt)
   @IsInt()
   @Min(1000)
   SYNC_LEASE_MS = 5 * 60 * 1000;
+
+  /** Default for connections without their own limit: LMS requests per second, across all workers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LMS_RATE_LIMIT_PER_SECOND = 10;
+
+  /** Default for connections without their own limit: LMS requests in flight at once, across all workers. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  LMS_MAX_CONCURRENCY = 4;
 
   /** Timeout of every single call to an LMS. */
   @Transform(toInt)
@@ -100,9 +126,21 @@ export class AppConfig {
   @Min(100)
   OUTBOX_INTERVAL_MS = 5000;
 
+  /** A queued sync not taken by a worker this long after it was due has lost its job; the relay enqueues it again. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  OUTBOX_STALE_AFTER_MS = 60_000;
+
   @IsString()
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'CALLBACK_BODY_LIMIT must look like 64kb' })
   CALLBACK_BODY_LIMIT = '64kb';
+
+  /** Callbacks accepted per minute from one source address, counted in Redis across API processes; 0 turns the limit off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  CALLBACK_RATE_LIMIT_PER_MIN = 600;
 
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   @IsOptional()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsString, IsUrl, MaxLength } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
 import { CONNECTION_KINDS, ConnectionEntity, ConnectionKind } from './connection.entity';
 
 export class CreateConnectionDto {
@@ -23,6 +23,20 @@ export class CreateConnectionDto {
   @IsNotEmpty()
   @MaxLength(500)
   token!: string;
+
+  @ApiPropertyOptional({ description: 'Most LMS requests per second from all workers together (default LMS_RATE_LIMIT_PER_SECOND)', example: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  rateLimitPerSecond?: number;
+
+  @ApiPropertyOptional({ description: 'Most LMS requests in flight at once from all workers together (default LMS_MAX_CONCURRENCY)', example: 4 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxConcurrency?: number;
 }
 
 export class UpdateConnectionDto extends PartialType(CreateConnectionDto) {}
@@ -33,11 +47,13 @@ export class ConnectionView {
   @ApiProperty({ enum: CONNECTION_KINDS }) kind!: ConnectionKind;
   @ApiProperty() baseUrl!: string;
   @ApiProperty({ description: 'A token is stored (it is never returned)' }) hasToken!: boolean;
+  @ApiProperty({ nullable: true, type: Number }) rateLimitPerSecond!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) maxConcurrency!: number | null;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 
   static of(c: ConnectionEntity): ConnectionView {
-    return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, createdAt: c.createdAt, updatedAt: c.updatedAt };
+    return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, rateLimitPerSecond: c.rateLimitPerSecond, maxConcurrency: c.maxConcurrency, createdAt: c.createdAt, updatedAt: c.updatedAt };
   }
 }
 

@@ -21,6 +21,14 @@ export class ConnectionEntity {
   @Column({ name: 'token_encrypted', type: 'text' })
   tokenEncrypted!: string;
 
+  /** Most LMS requests per second from all workers together; null: LMS_RATE_LIMIT_PER_SECOND. */
+  @Column({ name: 'rate_limit_per_second', type: 'integer', nullable: true })
+  rateLimitPerSecond!: number | null;
+
+  /** Most LMS requests in flight at once from all workers together; null: LMS_MAX_CONCURRENCY. */
+  @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
+  maxConcurrency!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,7 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
 import { Principal, RequireRole } from '../admin/auth/roles';
+import { ConnectionCheckView } from './connection-check.dto';
+import { ConnectionCheckService } from './connection-check.service';
 import { ConnectionView, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
 
@@ -9,7 +11,10 @@ import { ConnectionsService } from './connections.service';
 @ApiBearerAuth()
 @Controller('api/v1/connections')
 export class ConnectionsController {
-  constructor(private readonly connections: ConnectionsService) {}
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly checks: ConnectionCheckService,
+  ) {}
 
   @Post()
   @RequireRole('admin')
@@ -33,6 +38,14 @@ export class ConnectionsController {
   @RequireRole('admin')
   update(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateConnectionDto): Promise<ConnectionView> {
     return this.connections.update(actor, id, dto);
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireRole('admin')
+  @ApiOkResponse({ type: ConnectionCheckView, description: 'What Moodle says about the site, the token, its functions and every mapping on this connection' })
+  test(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionCheckView> {
+    return this.checks.check(actor, id);
   }
 
   @Delete(':id')

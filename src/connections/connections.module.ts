@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LmsModule } from '../lms/lms.module';
+import { MappingsModule } from '../mappings/mappings.module';
 import { MappingEntity } from '../mappings/mapping.entity';
+import { ConnectionCheckService } from './connection-check.service';
 import { ConnectionEntity } from './connection.entity';
 import { ConnectionsController } from './connections.controller';
 import { ConnectionsService } from './connections.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectionEntity, MappingEntity])],
+  imports: [TypeOrmModule.forFeature([ConnectionEntity, MappingEntity]), LmsModule, MappingsModule],
   controllers: [ConnectionsController],
-  providers: [ConnectionsService],
+  providers: [ConnectionsService, ConnectionCheckService],
   exports: [ConnectionsService],
 })
 export class ConnectionsModule {}

@@ -19,7 +19,7 @@ export class ConnectionsService {
 
   async create(actor: Principal, dto: CreateConnectionDto): Promise<ConnectionView> {
     const saved = await this.connections.save(
-      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: normalizeBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token) }),
+      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: normalizeBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null }),
     );
     const view = ConnectionView.of(saved);
     await this.audit.record(actor, 'connection.create', 'connection', saved.id, null, view);
@@ -47,6 +47,8 @@ export class ConnectionsService {
     if (dto.kind !== undefined) connection.kind = dto.kind;
     if (dto.baseUrl !== undefined) connection.baseUrl = normalizeBaseUrl(dto.baseUrl);
     if (dto.token !== undefined) connection.tokenEncrypted = this.cipher.encrypt(dto.token);
+    if (dto.rateLimitPerSecond !== undefined) connection.rateLimitPerSecond = dto.rateLimitPerSecond;
+    if (dto.maxConcurrency !== undefined) connection.maxConcurrency = dto.maxConcurrency;
     const after = ConnectionView.of(await this.connections.save(connection));
     await this.audit.record(actor, dto.token !== undefined ? 'connection.update (token replaced)' : 'connection.update', 'connection', id, before, after);
     return after;

@@ -12,19 +12,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function parseCallbackBody(raw: Buffer, contentType: string | undefined): Record<string, unknown> {
   if (raw.length === 0) throw new BadRequestException('The callback body is empty');
-  const text = decodeUtf8(raw);
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  let parsed: unknown;
-  if (type === 'application/json' || type.endsWith('+json')) {
-    parsed = parseJson(text);
-  } else if (type === 'application/x-www-form-urlencoded') {
-    parsed = parseForm(text);
-  } else if (type === '' || type === 'text/plain' || type === 'application/octet-stream') {
-    parsed = text.trimStart().startsWith('{') ? parseJson(text) : parseForm(text);
-  } else {
+  const isJson = type === 'application/json' || type.endsWith('+json');
+  const isForm = type === 'application/x-www-form-urlencoded';
+  const sniffed = type === '' || type === 'text/plain' || type === 'application/octet-stream';
+  // The type is judged before the bytes, so an image or a multipart upload is told 415, not "not UTF-8".
+  if (!isJson && !isForm && !sniffed) {
     throw new UnsupportedMediaTypeException(
       `Content-Type ${type} is not accepted: send application/json or application/x-www-form-urlencoded`,
     );
+  }
+  const text = decodeUtf8(raw);
+  // PostgreSQL text cannot hold NUL: refused here, a NUL would otherwise turn into a 503 at the INSERT.
+  if (text.includes('\u0000')) throw new BadRequestException('The callback body contains a NUL character');
+  let parsed: unknown;
+  if (isJson) {
+    parsed = parseJson(text);
+  } else if (isForm) {
+    parsed = parseForm(text);
+  } else {
+    parsed = text.trimStart().startsWith('{') ? parseJson(text) : parseForm(text);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new BadRequestException('The callback body must be a JSON object or a form');
@@ -57,6 +64,9 @@ function parseForm(text: string): unknown {
 }
 
 function checkShape(value: unknown, depth: number): void {
+  if (typeof value === 'string' && value.includes('\u0000')) {
+    throw new BadRequestException('The callback body contains a NUL character (\\u0000 or %00) in a value');
+  }
   if (value === null || typeof value !== 'object') return;
   if (depth >= MAX_DEPTH) throw new BadRequestException(`The callback body is nested deeper than ${MAX_DEPTH} levels`);
   const keys = Object.keys(value);

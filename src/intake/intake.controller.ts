@@ -1,7 +1,8 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { IntakeService } from './intake.service';
+import { CallbackThrottlerGuard } from './rate-limit/callback-throttler.guard';
 
 @ApiTags('intake')
 @Controller('speechace')
@@ -10,6 +11,7 @@ export class IntakeController {
 
   @Post('callback')
   @HttpCode(202)
+  @UseGuards(CallbackThrottlerGuard)
   @ApiOperation({ summary: "Speechace's results callback (app_score_submission_url)" })
   async callback(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const receipt = await this.intake.receive({

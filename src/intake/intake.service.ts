@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { secretMatchesAny } from '../common/crypto/secret-hash';
+import { AppConfig } from '../config/app-config';
 import { CallbackUrlSigner } from '../mappings/callback-url.signer';
+import { MetricsService } from '../metrics/metrics.service';
 import { SyncQueue } from '../sync/sync.queue';
 import { SyncRepository } from '../sync/sync.repository';
 import { parseCallbackBody } from './callback-body.parser';
@@ -32,6 +34,8 @@ export class IntakeService {
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
     private readonly signer: CallbackUrlSigner,
+    private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
   async receive(request: CallbackRequest): Promise<CallbackReceipt> {
@@ -46,6 +50,7 @@ export class IntakeService {
     }
     if (!secretMatchesAny(fields.key, found.keyHashes)) {
       this.logger.warn(`rejected a callback for assessment ${found.assessment.id} from ${request.sourceIp ?? 'unknown'}: wrong key`);
+      this.metrics.failedKeyAttempt();
       throw new UnauthorizedException('The key does not match this assessment');
     }
 
@@ -90,7 +95,7 @@ export class IntakeService {
   /** After the commit: a Redis failure here loses nothing, the outbox relay enqueues later. */
   private async enqueue(stored: StoredSubmission): Promise<void> {
     const pending = stored.syncs.filter((s) => s.state === 'pending');
-    if (await this.queue.enqueue(pending)) {
+    if (await this.queue.enqueue(pending, this.config.SYNC_BATCH_WINDOW_MS)) {
       await this.syncs.markQueued(pending.map((s) => s.id)).catch(() => undefined);
       for (const s of stored.syncs) if (s.state === 'pending') s.state = 'queued';
     }

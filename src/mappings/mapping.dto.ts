@@ -158,6 +158,8 @@ export class MappingView {
   @ApiProperty() requireSignedUrl!: boolean;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
+  @ApiPropertyOptional({ type: [String], description: 'On create/update: what could not be checked against Moodle, or works differently than expected' })
+  warnings?: string[];
 
   static of(m: MappingEntity): MappingView {
     return {

@@ -8,12 +8,14 @@ import { ConnectionEntity } from '../connections/connection.entity';
 import { SyncEntity } from '../sync/sync.entity';
 import { CreateMappingDto, MappingView, SourceScaleDto, toMappingTarget, UpdateMappingDto } from './mapping.dto';
 import { MappingEntity } from './mapping.entity';
+import { MappingTargetValidator } from './mapping-target.validator';
 
 @Injectable()
 export class MappingsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly targets: MappingTargetValidator,
   ) {}
 
   private get mappings() {
@@ -25,6 +27,7 @@ export class MappingsService {
     await this.assertExists(ConnectionEntity, dto.connectionId, 'connectionId');
     assertScale(dto.sourceScale);
     const target = toMappingTarget(dto.target);
+    const warnings = await this.targets.validate(dto.connectionId, dto.lmsCourseId, target);
     const saved = await this.mappings.save(
       this.mappings.create({
         assessmentId: dto.assessmentId,
@@ -44,7 +47,7 @@ export class MappingsService {
     );
     const view = MappingView.of(saved);
     await this.audit.record(actor, 'mapping.create', 'mapping', saved.id, null, view);
-    return view;
+    return withWarnings(view, warnings);
   }
 
   async list(filter: { assessmentId?: string; lmsCourseId?: number } = {}): Promise<MappingView[]> {
@@ -81,9 +84,10 @@ export class MappingsService {
     if (dto.attemptPolicy !== undefined) mapping.attemptPolicy = dto.attemptPolicy;
     if (dto.enabled !== undefined) mapping.enabled = dto.enabled;
     if (dto.requireSignedUrl !== undefined) mapping.requireSignedUrl = dto.requireSignedUrl;
+    const warnings = dto.target || dto.lmsCourseId !== undefined ? await this.targets.validate(mapping.connectionId, mapping.lmsCourseId, mapping.target) : [];
     const after = MappingView.of(await this.mappings.save(mapping));
     await this.audit.record(actor, 'mapping.update', 'mapping', id, before, after);
-    return after;
+    return withWarnings(after, warnings);
   }
 
   async remove(actor: Principal, id: string): Promise<void> {
@@ -98,6 +102,10 @@ export class MappingsService {
     const count = await this.db.getRepository<{ id: string }>(entity).count({ where: { id } });
     if (count === 0) throw new BadRequestException(`${field} ${id} does not name an existing ${field.replace(/Id$/, '')}`);
   }
+}
+
+function withWarnings(view: MappingView, warnings: string[]): MappingView {
+  return warnings.length > 0 ? { ...view, warnings } : view;
 }
 
 function assertScale(scale: SourceScaleDto): void {

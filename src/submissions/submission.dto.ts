@@ -56,7 +56,8 @@ export class SyncView {
   }
 }
 
-export class SubmissionView {
+/** A submission as lists show it: everything but the raw body. */
+export class SubmissionSummary {
   @ApiProperty() id!: string;
   @ApiProperty() assessmentId!: string;
   @ApiProperty() speechaceCourseId!: string;
@@ -69,10 +70,9 @@ export class SubmissionView {
   @ApiProperty({ nullable: true, type: String }) reportUrl!: string | null;
   @ApiProperty({ nullable: true, type: String }) sourceIp!: string | null;
   @ApiProperty() receivedAt!: Date;
-  @ApiProperty({ description: 'The body exactly as received (the key inside it is masked)' }) rawBody!: string;
   @ApiProperty({ type: [SyncView] }) syncs!: SyncView[];
 
-  static of(s: SubmissionEntity, syncs: SyncView[]): SubmissionView {
+  static of(s: SubmissionEntity, syncs: SyncView[]): SubmissionSummary {
     return {
       id: s.id,
       assessmentId: s.assessmentId,
@@ -86,10 +86,37 @@ export class SubmissionView {
       reportUrl: s.reportUrl,
       sourceIp: s.sourceIp,
       receivedAt: s.receivedAt,
-      rawBody: maskKey(s.rawBody),
       syncs,
     };
   }
+}
+
+export class SubmissionView extends SubmissionSummary {
+  @ApiProperty({ description: 'The body exactly as received (the key inside it is masked)' }) rawBody!: string;
+
+  static override of(s: SubmissionEntity, syncs: SyncView[]): SubmissionView {
+    return { ...SubmissionSummary.of(s, syncs), rawBody: maskKey(s.rawBody) };
+  }
+}
+
+/** A sync as the list shows it, with its course and the error code of its latest attempt. */
+export class SyncListItem extends SyncView {
+  @ApiProperty({ description: "The mapping's LMS course" }) lmsCourseId!: number;
+  @ApiProperty({ nullable: true, type: String, description: 'Error code of the latest attempt (Moodle errorcode or ours)' }) errorCode!: string | null;
+
+  static ofListed(s: SyncEntity, lmsCourseId: number, errorCode: string | null): SyncListItem {
+    return { ...SyncView.of(s), lmsCourseId, errorCode };
+  }
+}
+
+export class SubmissionPage {
+  @ApiProperty({ type: [SubmissionSummary] }) items!: SubmissionSummary[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
+}
+
+export class SyncPage {
+  @ApiProperty({ type: [SyncListItem] }) items!: SyncListItem[];
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
 }
 
 /** The stored raw body keeps the key (it is what arrived); answers show it masked. */

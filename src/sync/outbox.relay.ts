@@ -4,8 +4,6 @@ import { SyncQueue } from './sync.queue';
 import { SyncRepository } from './sync.repository';
 
 const BATCH = 500;
-/** A queued sync whose due time passed this long ago without a worker taking it has lost its job. */
-const STALE_AFTER_MS = 60_000;
 
 /** Enqueues stored syncs that are not in the queue: Redis was down at intake, or a job was lost. */
 @Injectable()
@@ -41,7 +39,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let total = 0;
     try {
       for (;;) {
-        const n = await this.syncs.relayDue(BATCH, STALE_AFTER_MS, STALE_AFTER_MS, (refs) => this.queue.enqueue(refs));
+        const n = await this.syncs.relayDue(BATCH, this.config.OUTBOX_STALE_AFTER_MS, (refs) => this.queue.enqueue(refs));
         total += n;
         if (n < BATCH) break;
       }

@@ -2,7 +2,6 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { LmsModule } from '../lms/lms.module';
-import { AttemptLock } from './attempt-lock';
 import { OutboxRelay } from './outbox.relay';
 import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
@@ -19,7 +18,7 @@ export class SyncModule {
       module: SyncModule,
       global: true,
       imports: [queue, LmsModule],
-      providers: [SyncQueue, SyncRepository, SyncService, AttemptLock, ...workerProviders],
+      providers: [SyncQueue, SyncRepository, SyncService, ...workerProviders],
       exports: [queue, SyncQueue, SyncRepository],
     };
   }

@@ -20,7 +20,10 @@ const ENQUEUE_TIMEOUT_MS = 1500;
 export class SyncQueue {
   private readonly logger = new Logger(SyncQueue.name);
 
-  constructor(@InjectQueue(SYNC_QUEUE) private readonly queue: Queue<SyncJobData>) {}
+  constructor(@InjectQueue(SYNC_QUEUE) private readonly queue: Queue<SyncJobData>) {
+    // Without a listener, a Redis outage would surface as an unhandled 'error' event and end the process.
+    queue.on('error', (error: Error) => this.logger.warn(`queue: ${error.message}`));
+  }
 
   /** Resolves true when Redis took every job; never throws (the relay retries what did not land). */
   async enqueue(syncs: readonly { id: string; attemptCount: number }[], delayMs = 0): Promise<boolean> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { RivalAttempt } from './attempt-policy';
 import { RecordedLmsCall, SyncAttemptEntity } from './sync-attempt.entity';
 import { SyncOutcome } from './sync-outcome';
@@ -25,22 +25,57 @@ export class SyncRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Takes an open sync for one attempt. The lease makes a second worker (or a repeated job) back
-   * off; if this worker dies, the lease runs out and the outbox relay hands the sync out again.
+   * Takes `syncId` and up to `limit - 1` other due syncs of the same mapping (one grade item) for
+   * one batched attempt: at most one per LMS user, and none for a user whose other attempt is
+   * being pushed right now, so attempt policies never race. Claims of one mapping are serialised
+   * by a transaction-level advisory lock. Returns the claimed syncs, `syncId` first if it was free.
    */
-  async claim(syncId: string, leaseMs: number): Promise<SyncEntity | null> {
-    const [rows] = (await this.db.query(
-      `UPDATE syncs SET lease_until = now() + make_interval(secs => $2::double precision / 1000),
-              attempt_count = attempt_count + 1, updated_at = now()
-        WHERE id = $1 AND state IN ('pending', 'queued') AND (lease_until IS NULL OR lease_until < now())
-        RETURNING id`,
-      [syncId, leaseMs],
-    )) as [{ id: string }[], number];
-    if (rows.length === 0) return null;
-    return this.db.getRepository(SyncEntity).findOne({
-      where: { id: syncId },
-      relations: { submission: true, mapping: { connection: true } },
+  async claimBatch(syncId: string, limit: number, leaseMs: number): Promise<SyncEntity[]> {
+    const ids = await this.db.transaction(async (tx) => {
+      const [target] = (await tx.query('SELECT mapping_id FROM syncs WHERE id = $1', [syncId])) as { mapping_id: string }[];
+      if (!target) return [];
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`claim:${target.mapping_id}`]);
+      const [rows] = (await tx.query(
+        `UPDATE syncs SET lease_until = now() + make_interval(secs => $4::double precision / 1000),
+                attempt_count = attempt_count + 1, updated_at = now()
+          WHERE id IN (
+            SELECT id FROM (
+              SELECT DISTINCT ON (s.user_ref) s.id, s.seq, s.id = $2 AS mine
+                FROM syncs s
+               WHERE s.mapping_id = $1 AND s.state IN ('pending', 'queued')
+                 AND (s.lease_until IS NULL OR s.lease_until < now())
+                 AND s.next_attempt_at <= now() + interval '2 seconds'
+                 AND NOT EXISTS (SELECT 1 FROM syncs busy
+                                  WHERE busy.mapping_id = s.mapping_id AND busy.user_ref = s.user_ref
+                                    AND busy.state IN ('pending', 'queued') AND busy.lease_until >= now())
+               ORDER BY s.user_ref, (s.id = $2) DESC, s.seq
+            ) candidates
+            ORDER BY mine DESC, seq
+            LIMIT $3)
+          RETURNING id`,
+        [target.mapping_id, syncId, limit, leaseMs],
+      )) as [{ id: string }[], number];
+      return rows.map((r) => r.id);
     });
+    if (ids.length === 0) return [];
+    const claimed = await this.db.getRepository(SyncEntity).find({
+      where: { id: In(ids) },
+      relations: { submission: true, mapping: { connection: true } },
+      order: { seq: 'ASC' },
+    });
+    return claimed;
+  }
+
+  /** One open sync of the mapping that is due and free, to hand the next batch a job. */
+  async nextDue(mappingId: string): Promise<SyncRef | null> {
+    const [row] = (await this.db.query(
+      `SELECT id, attempt_count FROM syncs
+        WHERE mapping_id = $1 AND state IN ('pending', 'queued') AND next_attempt_at <= now()
+          AND (lease_until IS NULL OR lease_until < now())
+        ORDER BY seq LIMIT 1`,
+      [mappingId],
+    )) as { id: string; attempt_count: number }[];
+    return row ? { id: row.id, attemptCount: row.attempt_count } : null;
   }
 
   async rivals(sync: SyncEntity): Promise<RivalAttempt[]> {
@@ -89,12 +124,13 @@ export class SyncRepository {
    * `queued` ones whose due time passed more than `staleAfterMs` ago (and whose lease ran out)
    * lost their job (Redis flushed, a worker died).
    */
-  async relayDue(limit: number, staleAfterMs: number, recheckAfterMs: number, enqueue: (syncs: SyncRef[]) => Promise<boolean>): Promise<number> {
+  async relayDue(limit: number, staleAfterMs: number, enqueue: (syncs: SyncRef[]) => Promise<boolean>): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = (await tx.query(
         `SELECT id, attempt_count FROM syncs
           WHERE ((state = 'pending' AND next_attempt_at <= now())
-              OR (state = 'queued' AND next_attempt_at <= now() - make_interval(secs => $2::double precision / 1000)))
+              OR (state = 'queued' AND next_attempt_at <= now() - make_interval(secs => $2::double precision / 1000)
+                  AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)))
             AND (lease_until IS NULL OR lease_until < now())
           ORDER BY next_attempt_at
           LIMIT $1
@@ -105,9 +141,8 @@ export class SyncRepository {
       const ok = await enqueue(rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count })));
       if (!ok) return 0;
       await tx.query(
-        `UPDATE syncs SET state = 'queued', next_attempt_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
-          WHERE id = ANY($1::uuid[])`,
-        [rows.map((r) => r.id), recheckAfterMs],
+        `UPDATE syncs SET state = 'queued', updated_at = now() WHERE id = ANY($1::uuid[])`,
+        [rows.map((r) => r.id)],
       );
       return rows.length;
     });

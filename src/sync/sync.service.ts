@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { AppConfig } from '../config/app-config';
+import { MappingEntity } from '../mappings/mapping.entity';
+import { LmsCallLimiter } from '../lms/lms-call.limiter';
 import { MoodleClient, MoodleSession } from '../lms/moodle/moodle.client';
+import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { MoodleUserDirectory } from '../lms/moodle/moodle-user.directory';
-import { LmsError } from '../lms/moodle/moodle-errors';
-import { AttemptLock } from './attempt-lock';
 import { attemptPolicyObjection } from './attempt-policy';
 import { feedbackHtml } from './feedback';
 import { backoffDelayMs } from './retry-policy';
@@ -13,9 +14,22 @@ import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
 import { SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { SyncQueue } from './sync.queue';
-import { AttemptRecord, SyncRepository } from './sync.repository';
+import { SyncRepository } from './sync.repository';
 
-/** Where a sync changes state: one attempt at bringing one submission's grade into one grade item. */
+interface Candidate {
+  sync: SyncEntity;
+  score: number;
+  userId: number;
+  grade: number;
+}
+
+type Outcomes = Map<string, SyncOutcome>;
+
+/**
+ * Where a sync changes state. A job names one sync; the worker claims it together with the other
+ * due syncs of the same grade item (one per student) and pushes them in one LMS call, then reads
+ * back what landed. Every decision is per sync; only the LMS calls are shared.
+ */
 @Injectable()
 export class SyncService {
   private readonly logger = new Logger(SyncService.name);
@@ -24,97 +38,169 @@ export class SyncService {
     private readonly config: AppConfig,
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
-    private readonly lock: AttemptLock,
     private readonly moodle: MoodleClient,
     private readonly users: MoodleUserDirectory,
     private readonly writer: MoodleGradeWriter,
     private readonly cipher: CredentialCipher,
+    private readonly limiter: LmsCallLimiter,
   ) {}
 
   async process(syncId: string): Promise<void> {
-    const sync = await this.syncs.claim(syncId, this.config.SYNC_LEASE_MS);
-    if (!sync) return; // finished already, or another worker holds it
-    await this.lock.withLock(sync.mappingId, sync.userRef, () => this.attempt(sync));
+    const batch = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE, this.config.SYNC_LEASE_MS);
+    if (batch.length === 0) return; // finished already, not due, or another worker holds it
+    const mapping = batch[0]!.mapping!;
+    try {
+      await this.attempt(mapping, batch);
+    } finally {
+      // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
+      const next = await this.syncs.nextDue(mapping.id);
+      if (next) await this.queue.enqueue([next]);
+    }
   }
 
-  private async attempt(sync: SyncEntity): Promise<void> {
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[]): Promise<void> {
     const startedAt = new Date();
-    const connection = sync.mapping!.connection!;
-    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted) });
-    let outcome: SyncOutcome;
+    const connection = mapping.connection!;
+    const gate = this.limiter.gate(connection.id, {
+      perSecond: connection.rateLimitPerSecond ?? this.config.LMS_RATE_LIMIT_PER_SECOND,
+      concurrency: connection.maxConcurrency ?? this.config.LMS_MAX_CONCURRENCY,
+    });
+    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted), gate });
+    const outcomes: Outcomes = new Map();
+    let failure: unknown = null;
     try {
-      outcome = await this.bringGradeToLms(sync, lms);
+      await this.push(mapping, batch, lms, outcomes);
     } catch (error) {
-      if (error instanceof SyncRefused) {
-        outcome = { state: error.state, reason: error.message, errorCode: error.errorCode };
-      } else if (error instanceof LmsError && error.kind === 'permanent') {
-        outcome = { state: 'failed', reason: error.message, errorCode: error.code };
+      failure = error;
+    }
+    const unsettled: SyncEntity[] = [];
+    for (const sync of batch) {
+      const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
+      if (outcome) {
+        await this.syncs.finish(sync, { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: lms.calls, startedAt }, outcome);
       } else {
-        await this.retryOrGiveUp(sync, error, lms, startedAt);
-        return;
+        unsettled.push(sync);
       }
     }
-    await this.syncs.finish(sync, { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: lms.calls, startedAt }, outcome);
-    this.logger.log(`sync ${sync.id} attempt ${sync.attemptCount}: ${outcome.state}${outcome.reason ? ` (${outcome.reason})` : ''}`);
+    if (unsettled.length > 0) await this.retryOrGiveUp(unsettled, failure, lms, startedAt);
+    const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
+    this.logger.log(`mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
 
-  private async bringGradeToLms(sync: SyncEntity, lms: MoodleSession): Promise<SyncOutcome> {
-    const mapping = sync.mapping!;
-    const submission = sync.submission!;
-    const score = submission.scores[mapping.scoreField];
-    if (score === undefined) {
-      throw new SyncRefused('failed', `the callback has no ${mapping.scoreField} score, which this mapping grades`, 'score_missing');
+  /** Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails. */
+  private async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes): Promise<void> {
+    const settle = (sync: SyncEntity, outcome: SyncOutcome) => outcomes.set(sync.id, outcome);
+    const scored: { sync: SyncEntity; score: number }[] = [];
+    for (const sync of batch) {
+      const score = sync.submission!.scores[mapping.scoreField];
+      if (score === undefined) {
+        settle(sync, { state: 'failed', reason: `the callback has no ${mapping.scoreField} score, which this mapping grades`, errorCode: 'score_missing' });
+      } else if (!isWithinScale(score, mapping)) {
+        settle(sync, {
+          state: 'failed',
+          reason: `${mapping.scoreField} score ${score} is outside the mapping's source scale ${mapping.sourceMin}–${mapping.sourceMax}; fix the scale and retry`,
+          errorCode: 'score_out_of_scale',
+        });
+      } else {
+        scored.push({ sync, score });
+      }
     }
-    if (!isWithinScale(score, mapping)) {
-      throw new SyncRefused(
-        'failed',
-        `${mapping.scoreField} score ${score} is outside the mapping's source scale ${mapping.sourceMin}–${mapping.sourceMax}; fix the scale and retry`,
-        'score_out_of_scale',
-      );
+    if (scored.length === 0) return;
+
+    const userIds = await this.users.resolveUserIds(lms, mapping.connectionId, mapping.userMatch, scored.map((s) => s.sync.userRef));
+    const enrolled: { sync: SyncEntity; score: number; userId: number }[] = [];
+    for (const { sync, score } of scored) {
+      const userId = userIds.get(sync.userRef)!;
+      if (userId instanceof SyncRefused) {
+        settle(sync, refusal(userId));
+        continue;
+      }
+      try {
+        await this.users.assertEnrolled(lms, mapping.connectionId, mapping.lmsCourseId, userId);
+        enrolled.push({ sync, score, userId });
+      } catch (error) {
+        if (!(error instanceof SyncRefused)) throw error;
+        settle(sync, { ...refusal(error), lmsUserId: userId });
+      }
     }
-    const userId = await this.users.resolveUserId(lms, mapping.connectionId, mapping.userMatch, sync.userRef);
-    const withUser = (o: SyncOutcome): SyncOutcome => ({ ...o, lmsUserId: userId });
-    try {
-      await this.users.assertEnrolled(lms, mapping.connectionId, mapping.lmsCourseId, userId);
-      const slot = { courseId: mapping.lmsCourseId, userId, target: mapping.target };
-      const item = await this.writer.inspect(lms, slot);
+    if (enrolled.length === 0) return;
+
+    const ref = { courseId: mapping.lmsCourseId, target: mapping.target };
+    const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId));
+    const toWrite: Candidate[] = [];
+    for (const { sync, score, userId } of enrolled) {
+      const item = before.get(userId)!;
       const grade = scaleScore(score, mapping, Number(item.grademin), Number(item.grademax));
-
-      const objection = attemptPolicyObjection(mapping.attemptPolicy, { score, receivedAt: submission.receivedAt, submissionId: submission.id }, await this.syncs.rivals(sync));
-      if (objection) return withUser({ state: 'skipped', reason: objection, grade });
-
-      this.writer.assertWritable(item);
-      if (gradesEqual(item.graderaw, grade)) {
-        // A retry after a crash finds its own earlier push; a first attempt finds the grade already there.
-        return withUser(
-          sync.attemptCount > 1
-            ? { state: 'synced', reason: 'Moodle already held this grade (written by an earlier attempt)', grade }
-            : { state: 'skipped', reason: `unchanged: Moodle already holds ${grade}; nothing was sent`, grade },
-        );
-      }
-      return withUser(await this.writer.write(lms, slot, grade, feedbackHtml(submission.scores, submission.reportUrl)));
-    } catch (error) {
-      if (error instanceof SyncRefused) return withUser({ state: error.state, reason: error.message, errorCode: error.errorCode });
-      throw error;
+      const decided = await this.decide(mapping, sync, score, grade, item);
+      if (decided) settle(sync, { ...decided, grade, lmsUserId: userId });
+      else toWrite.push({ sync, score, userId, grade });
     }
-  }
+    if (toWrite.length === 0) return;
 
-  private async retryOrGiveUp(sync: SyncEntity, error: unknown, lms: MoodleSession, startedAt: Date): Promise<void> {
-    const lmsError = error instanceof LmsError ? error : null;
-    if (!lmsError) this.logger.error(`sync ${sync.id}: unexpected error`, error instanceof Error ? error.stack : String(error));
-    const reason = lmsError?.message ?? `internal error: ${error instanceof Error ? error.message : String(error)}`;
-    const errorCode = lmsError?.code ?? 'internal_error';
-    const attempt: AttemptRecord = { outcome: 'retry', reason, errorCode, calls: lms.calls, startedAt };
-    if (sync.attemptCount - sync.retryBase >= this.config.SYNC_MAX_ATTEMPTS) {
-      const finalReason = `gave up after ${sync.attemptCount - sync.retryBase} attempts; last error: ${reason}`;
-      await this.syncs.finish(sync, { ...attempt, outcome: 'failed', reason: finalReason }, { state: 'failed', reason: finalReason, errorCode });
-      this.logger.warn(`sync ${sync.id}: ${finalReason}`);
+    const entries = toWrite.map((c) => ({ userId: c.userId, grade: c.grade, feedbackHtml: feedbackHtml(c.sync.submission!.scores, c.sync.submission!.reportUrl) }));
+    const settledByAnswer = await this.writer.write(lms, ref, entries);
+    if (settledByAnswer) {
+      for (const c of toWrite) settle(c.sync, { ...settledByAnswer, grade: c.grade, lmsUserId: c.userId });
       return;
     }
-    const delayMs = backoffDelayMs(sync.attemptCount, this.config.SYNC_BACKOFF_BASE_MS, this.config.SYNC_BACKOFF_MAX_MS);
-    const retryAt = new Date(Date.now() + delayMs);
-    await this.syncs.finish(sync, attempt, { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` });
-    await this.queue.enqueue([{ id: sync.id, attemptCount: sync.attemptCount }], delayMs);
-    this.logger.warn(`sync ${sync.id} attempt ${sync.attemptCount} failed (${errorCode}); retry in ${delayMs} ms`);
+    const after = await this.writer.inspectMany(lms, ref, toWrite.map((c) => c.userId));
+    for (const c of toWrite) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
   }
+
+  /** Why this grade must not be written (attempt policy, lock, override, already there), or null to write it. */
+  private async decide(mapping: MappingEntity, sync: SyncEntity, score: number, grade: number, item: Parameters<MoodleGradeWriter['assertWritable']>[0]): Promise<SyncOutcome | null> {
+    const submission = sync.submission!;
+    const objection = attemptPolicyObjection(mapping.attemptPolicy, { score, receivedAt: submission.receivedAt, submissionId: submission.id }, await this.syncs.rivals(sync));
+    if (objection) return { state: 'skipped', reason: objection };
+    try {
+      this.writer.assertWritable(item);
+    } catch (error) {
+      if (error instanceof SyncRefused) return refusal(error);
+      throw error;
+    }
+    if (!gradesEqual(item.graderaw, grade)) return null;
+    // A retry after a crash finds its own earlier push; a first attempt finds the grade already there.
+    return sync.attemptCount - sync.retryBase > 1
+      ? { state: 'synced', reason: 'Moodle already held this grade (written by an earlier attempt)' }
+      : { state: 'skipped', reason: `unchanged: Moodle already holds ${grade}; nothing was sent` };
+  }
+
+  /** A transient failure: the batch retries together (one due time, so it is claimed as one batch again) or gives up. */
+  private async retryOrGiveUp(syncs: SyncEntity[], error: unknown, lms: MoodleSession, startedAt: Date): Promise<void> {
+    const lmsError = error instanceof LmsError ? error : null;
+    if (!lmsError) this.logger.error(`unexpected error in a batch of ${syncs.length}`, error instanceof Error ? error.stack : String(error));
+    const reason = lmsError?.message ?? `internal error: ${describe(error)}`;
+    const errorCode = lmsError?.code ?? 'internal_error';
+    const calls = lms.calls;
+    const attempts = (sync: SyncEntity) => sync.attemptCount - sync.retryBase;
+    const delayMs = backoffDelayMs(Math.max(...syncs.map(attempts)), this.config.SYNC_BACKOFF_BASE_MS, this.config.SYNC_BACKOFF_MAX_MS);
+    const retryAt = new Date(Date.now() + delayMs);
+    const retrying: SyncEntity[] = [];
+    for (const sync of syncs) {
+      if (attempts(sync) >= this.config.SYNC_MAX_ATTEMPTS) {
+        const finalReason = `gave up after ${attempts(sync)} attempts; last error: ${reason}`;
+        await this.syncs.finish(sync, { outcome: 'failed', reason: finalReason, errorCode, calls, startedAt }, { state: 'failed', reason: finalReason, errorCode });
+        this.logger.warn(`sync ${sync.id}: ${finalReason}`);
+      } else {
+        await this.syncs.finish(sync, { outcome: 'retry', reason, errorCode, calls, startedAt }, { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` });
+        retrying.push(sync);
+      }
+    }
+    await this.queue.enqueue(retrying, delayMs);
+  }
+}
+
+function refusal(error: SyncRefused): SyncOutcome {
+  return { state: error.state, reason: error.message, errorCode: error.errorCode };
+}
+
+/** A refusal or a permanent LMS error settles every sync it reached; anything else is retried (null). */
+function outcomeOfFailure(failure: unknown): SyncOutcome | null {
+  if (failure instanceof SyncRefused) return refusal(failure);
+  if (failure instanceof LmsError && failure.kind === 'permanent') return { state: 'failed', reason: failure.message, errorCode: failure.code };
+  return null;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

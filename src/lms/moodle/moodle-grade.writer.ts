@@ -3,32 +3,43 @@ import { MappingTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
 import { MoodleSession } from './moodle.client';
-import { GRADE_UPDATE_RESULT, MoodleGradeItem } from './moodle.types';
+import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
-export interface GradeSlot {
+export interface GradeItemRef {
   courseId: number;
-  userId: number;
   target: MappingTarget;
 }
+
+export interface GradeEntry {
+  userId: number;
+  grade: number;
+  feedbackHtml: string;
+}
+
+/** From this many students on, one course-wide read (userid 0) is cheaper than one read per student. */
+const COURSE_READ_FROM = 4;
 
 /** Knows how Moodle writes grades for each target type, and how to see what really landed. */
 @Injectable()
 export class MoodleGradeWriter {
-  /** The grade item as this student sees it now: range, locks, override, current raw grade. */
-  async inspect(lms: MoodleSession, slot: GradeSlot): Promise<MoodleGradeItem> {
-    const report = await lms.getUserGradeItems(slot.courseId, slot.userId);
-    const item = report.gradeitems.find(
-      (i) => i.itemtype === 'mod' && Number(i.cmid) === slot.target.cmid && Number(i.itemnumber ?? 0) === itemNumberOf(slot.target),
-    );
-    if (!item) {
-      throw new SyncRefused(
-        'failed',
-        `course ${slot.courseId} has no grade item for course module ${slot.target.cmid} (item number ${itemNumberOf(slot.target)}) that the web-service user can see`,
-        'item_not_found',
-      );
+  /** The grade item as one student sees it now: range, locks, override, current raw grade. */
+  async inspect(lms: MoodleSession, slot: GradeItemRef & { userId: number }): Promise<MoodleGradeItem> {
+    return findItem(await lms.getUserGradeItems(slot.courseId, slot.userId), slot);
+  }
+
+  /** The same for many students, in one course-wide read where that is cheaper. */
+  async inspectMany(lms: MoodleSession, ref: GradeItemRef, userIds: readonly number[]): Promise<Map<number, MoodleGradeItem>> {
+    const reports = new Map<number, MoodleUserGrades>();
+    if (userIds.length >= COURSE_READ_FROM) {
+      for (const report of await lms.getCourseGradeItems(ref.courseId)) reports.set(Number(report.userid), report);
     }
-    assertTargetMatches(item, slot.target);
-    return item;
+    for (const userId of userIds) {
+      // The course-wide read lists active students only; anyone else is read on their own.
+      if (!reports.has(userId)) reports.set(userId, await lms.getUserGradeItems(ref.courseId, userId));
+    }
+    const items = new Map<number, MoodleGradeItem>();
+    for (const userId of userIds) items.set(userId, findItem(reports.get(userId)!, ref));
+    return items;
   }
 
   /** Refuses to write where Moodle would keep another value anyway. */
@@ -40,34 +51,36 @@ export class MoodleGradeWriter {
     }
   }
 
-  /** Pushes the grade, then reads it back: Moodle's answers do not prove that anything was stored. */
-  async write(lms: MoodleSession, slot: GradeSlot, grade: number, feedbackHtml: string): Promise<SyncOutcome> {
-    const { target } = slot;
+  /**
+   * Writes every entry in one call. For activities, an answer that settles every entry (item
+   * locked, several items) is returned as an outcome for all; otherwise null, and only reading
+   * back tells what landed: Moodle answers `null` (assign) or `0`/`1` whatever happened per student.
+   */
+  async write(lms: MoodleSession, ref: GradeItemRef, entries: readonly GradeEntry[]): Promise<Omit<SyncOutcome, 'grade'> | null> {
+    const { target } = ref;
     if (target.type === 'assign') {
-      await lms.saveAssignGrades(target.assignmentId, [{ userId: slot.userId, grade, feedbackHtml }]);
-    } else {
-      const result = await lms.updateActivityGrades({
-        courseId: slot.courseId,
-        component: target.component,
-        cmid: target.cmid,
-        itemNumber: target.itemNumber,
-        grades: [{ studentId: slot.userId, grade }],
-      });
-      if (result === GRADE_UPDATE_RESULT.ITEM_LOCKED) {
-        return { state: 'blocked', reason: 'Moodle answered ITEM_LOCKED (4): the grade item is locked; nothing was written', grade, errorCode: 'item_locked' };
-      }
-      if (result === GRADE_UPDATE_RESULT.MULTIPLE) {
-        return { state: 'failed', reason: `Moodle answered MULTIPLE (2): several grade items of course module ${target.cmid} share item number ${target.itemNumber}`, grade, errorCode: 'item_multiple' };
-      }
+      await lms.saveAssignGrades(target.assignmentId, entries.map((e) => ({ userId: e.userId, grade: e.grade, feedbackHtml: e.feedbackHtml })));
+      return null;
     }
-    return this.readBack(lms, slot, grade);
+    const result: GradeUpdateResult = await lms.updateActivityGrades({
+      courseId: ref.courseId,
+      component: target.component,
+      cmid: target.cmid,
+      itemNumber: target.itemNumber,
+      grades: entries.map((e) => ({ studentId: e.userId, grade: e.grade })),
+    });
+    if (result === GRADE_UPDATE_RESULT.ITEM_LOCKED) {
+      return { state: 'blocked', reason: 'Moodle answered ITEM_LOCKED (4): the grade item is locked; nothing was written', errorCode: 'item_locked' };
+    }
+    if (result === GRADE_UPDATE_RESULT.MULTIPLE) {
+      return { state: 'failed', reason: `Moodle answered MULTIPLE (2): several grade items of course module ${target.cmid} share item number ${target.itemNumber}`, errorCode: 'item_multiple' };
+    }
+    return null;
   }
 
-  private async readBack(lms: MoodleSession, slot: GradeSlot, grade: number): Promise<SyncOutcome> {
-    const item = await this.inspect(lms, slot);
-    if (gradesEqual(item.graderaw, grade) && !item.gradeisoverridden) {
-      return { state: 'synced', reason: null, grade };
-    }
+  /** What a read-back says about one written grade. */
+  outcomeOf(item: MoodleGradeItem, grade: number): SyncOutcome {
+    if (gradesEqual(item.graderaw, grade) && !item.gradeisoverridden) return { state: 'synced', reason: null, grade };
     const holds = `Moodle holds ${item.graderaw ?? 'no grade'}, not ${grade}`;
     if (item.locked || item.gradeislocked) return { state: 'blocked', reason: `the grade is locked in Moodle; ${holds}`, grade, errorCode: 'grade_locked' };
     if (item.gradeisoverridden) return { state: 'blocked', reason: `a teacher overrode this grade; ${holds}`, grade, errorCode: 'grade_overridden' };
@@ -77,6 +90,22 @@ export class MoodleGradeWriter {
 
 function itemNumberOf(target: MappingTarget): number {
   return target.type === 'assign' ? 0 : target.itemNumber;
+}
+
+function findItem(report: MoodleUserGrades, ref: GradeItemRef): MoodleGradeItem {
+  const { target } = ref;
+  const item = report.gradeitems.find(
+    (i) => i.itemtype === 'mod' && Number(i.cmid) === target.cmid && Number(i.itemnumber ?? 0) === itemNumberOf(target),
+  );
+  if (!item) {
+    throw new SyncRefused(
+      'failed',
+      `course ${ref.courseId} has no grade item for course module ${target.cmid} (item number ${itemNumberOf(target)}) that the web-service user can see`,
+      'item_not_found',
+    );
+  }
+  assertTargetMatches(item, target);
+  return item;
 }
 
 function assertTargetMatches(item: MoodleGradeItem, target: MappingTarget): void {

@@ -9,6 +9,8 @@ interface Cached<T> {
   at: number;
 }
 
+const LOOKUP_CHUNK = 100;
+
 /** A roster fetched less than this long ago is not fetched again just because a user is missing from it. */
 const ROSTER_RECHECK_MS = 30_000;
 
@@ -19,6 +21,32 @@ export class MoodleUserDirectory {
   private readonly rosters = new Map<string, Cached<Set<number>>>();
 
   constructor(private readonly config: AppConfig) {}
+
+  /** Resolves many callback user values at once: one Moodle call per 100 uncached values. */
+  async resolveUserIds(lms: MoodleSession, connectionId: string, match: UserMatch, values: readonly string[]): Promise<Map<string, number | SyncRefused>> {
+    const resolved = new Map<string, number | SyncRefused>();
+    const unknown: string[] = [];
+    for (const value of new Set(values)) {
+      const cached = match === 'id' ? undefined : this.fresh(this.users.get(`${connectionId}|${match}|${value}`), this.config.LMS_CACHE_TTL_MS);
+      if (match === 'id' || cached !== undefined) resolved.set(value, cached ?? (await this.resolveUserId(lms, connectionId, match, value).catch((e: SyncRefused) => e)));
+      else unknown.push(value);
+    }
+    for (let i = 0; i < unknown.length; i += LOOKUP_CHUNK) {
+      const chunk = unknown.slice(i, i + LOOKUP_CHUNK);
+      const found = await lms.getUsersByField(match, chunk);
+      for (const value of chunk) {
+        const users = found.filter((u) => String(u[match] ?? '').toLowerCase() === value.toLowerCase());
+        if (users.length === 1) {
+          const id = Number(users[0]!.id);
+          this.users.set(`${connectionId}|${match}|${value}`, { value: id, at: Date.now() });
+          resolved.set(value, id);
+        } else {
+          resolved.set(value, users.length === 0 ? notFound(match, value) : ambiguous(match, value, users.length));
+        }
+      }
+    }
+    return resolved;
+  }
 
   async resolveUserId(lms: MoodleSession, connectionId: string, match: UserMatch, value: string): Promise<number> {
     if (match === 'id') {
@@ -31,16 +59,8 @@ export class MoodleUserDirectory {
     const cached = this.fresh(this.users.get(cacheKey), this.config.LMS_CACHE_TTL_MS);
     if (cached !== undefined) return cached;
     const found = await lms.getUsersByField(match, [value]);
-    if (found.length === 0) {
-      throw new SyncRefused(
-        'failed',
-        `no Moodle user has ${match} "${value}" (or the web-service user may not see users by ${match}: it needs moodle/site:viewuseridentity)`,
-        'user_not_found',
-      );
-    }
-    if (found.length > 1) {
-      throw new SyncRefused('failed', `${found.length} Moodle users have ${match} "${value}"; cannot tell which one to grade`, 'user_ambiguous');
-    }
+    if (found.length === 0) throw notFound(match, value);
+    if (found.length > 1) throw ambiguous(match, value, found.length);
     const id = Number(found[0]!.id);
     this.users.set(cacheKey, { value: id, at: Date.now() });
     return id;
@@ -63,4 +83,16 @@ export class MoodleUserDirectory {
   private fresh<T>(entry: Cached<T> | undefined, ttlMs: number): T | undefined {
     return entry && Date.now() - entry.at <= ttlMs ? entry.value : undefined;
   }
+}
+
+function notFound(match: UserMatch, value: string): SyncRefused {
+  return new SyncRefused(
+    'failed',
+    `no Moodle user has ${match} "${value}" (or the web-service user may not see users by ${match}: it needs moodle/site:viewuseridentity)`,
+    'user_not_found',
+  );
+}
+
+function ambiguous(match: UserMatch, value: string, count: number): SyncRefused {
+  return new SyncRefused('failed', `${count} Moodle users have ${match} "${value}"; cannot tell which one to grade`, 'user_ambiguous');
 }

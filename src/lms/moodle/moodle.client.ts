@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { CallGate } from '../lms-call.limiter';
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
-import { LmsError } from './moodle-errors';
+import { FailureKind, LmsError } from './moodle-errors';
 import { FormValue, toMoodleForm } from './moodle-form';
 import {
   ActivityGradeInput,
@@ -17,17 +18,53 @@ import {
 export interface MoodleSite {
   baseUrl: string;
   token: string;
+  /** The connection's shared rate and concurrency limit; calls run unlimited without one. */
+  gate?: CallGate;
 }
 
 const RECORDED_BODY_LIMIT = 4000;
 
+/** Every function this service calls: the token's external service must hold them all. */
+export const REQUIRED_FUNCTIONS = [
+  'core_webservice_get_site_info',
+  'core_user_get_users_by_field',
+  'core_enrol_get_enrolled_users',
+  'gradereport_user_get_grade_items',
+  'mod_assign_save_grades',
+  'mod_assign_get_assignments',
+  'core_grades_update_grades',
+] as const;
+
+export interface CourseAssignments {
+  /** False when Moodle left the course out of its answer; `warnings` then says why. */
+  listed: boolean;
+  assignments: MoodleAssignment[];
+  warnings: string[];
+}
+
+/** What an observer (the metrics module) learns about each finished LMS call. */
+export interface LmsCallObservation {
+  function: string;
+  durationMs: number;
+  outcome: 'ok' | FailureKind;
+  errorCode: string | null;
+}
+export type LmsCallListener = (call: LmsCallObservation) => void;
+
 /** The only code that speaks Moodle. `session()` gives a handle that records every call it makes. */
 @Injectable()
 export class MoodleClient {
+  private listener?: LmsCallListener;
+
   constructor(private readonly config: AppConfig) {}
 
+  /** Sets the one listener told about every call of every session (set by the metrics module at start-up). */
+  onCall(listener: LmsCallListener): void {
+    this.listener = listener;
+  }
+
   session(site: MoodleSite): MoodleSession {
-    return new MoodleSession(site, this.config.LMS_TIMEOUT_MS);
+    return new MoodleSession(site, this.config.LMS_TIMEOUT_MS, this.listener);
   }
 }
 
@@ -37,6 +74,7 @@ export class MoodleSession {
   constructor(
     private readonly site: MoodleSite,
     private readonly timeoutMs: number,
+    private readonly listener?: LmsCallListener,
   ) {}
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
@@ -46,23 +84,40 @@ export class MoodleSession {
     const record: RecordedLmsCall = { function: wsfunction, params: Object.fromEntries(fields), httpStatus: null, body: null, error: null, durationMs: 0 };
     this.calls.push(record);
     const started = Date.now();
+    let failure: LmsError | null = null;
     try {
-      const response = await this.post(body);
+      const { response, text } = await (this.site.gate ? this.site.gate.run(() => this.exchange(body)) : this.exchange(body));
       record.httpStatus = response.status;
       if (response.status >= 300 && response.status < 400) {
         throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
       }
-      const text = await response.text();
       const printable = storable(text);
       record.body = printable.length > RECORDED_BODY_LIMIT ? `${printable.slice(0, RECORDED_BODY_LIMIT)}…` : printable;
       return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
     } catch (error) {
       const lmsError = toLmsError(error, this.timeoutMs);
       record.error = `${lmsError.code}: ${lmsError.message}`;
+      failure = lmsError;
       throw lmsError;
     } finally {
       record.durationMs = Date.now() - started;
+      this.notify({ function: wsfunction, durationMs: record.durationMs, outcome: failure?.kind ?? 'ok', errorCode: failure?.code ?? null });
     }
+  }
+
+  /** An observer's failure must never fail the call it observes. */
+  private notify(call: LmsCallObservation): void {
+    try {
+      this.listener?.(call);
+    } catch {
+      // ignored on purpose
+    }
+  }
+
+  /** One request and its whole answer: the span a rate-limit slot is held for. */
+  private async exchange(body: URLSearchParams): Promise<{ response: Response; text: string }> {
+    const response = await this.post(body);
+    return { response, text: await response.text() };
   }
 
   private async post(body: URLSearchParams): Promise<Response> {
@@ -107,12 +162,31 @@ export class MoodleSession {
     return grades;
   }
 
+  /** Every active student's grade items in one call (userid 0): cheaper than one call per student for a batch. */
+  async getCourseGradeItems(courseId: number): Promise<MoodleUserGrades[]> {
+    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: 0 });
+    if (!Array.isArray(answer?.usergrades)) throw invalidShape('gradereport_user_get_grade_items', 'usergrades');
+    return answer.usergrades;
+  }
+
   async getAssignments(courseIds: number[]): Promise<MoodleAssignment[]> {
     const answer = await this.call<{ courses?: { assignments?: MoodleAssignment[] }[] }>('mod_assign_get_assignments', {
       courseids: courseIds,
       includenotenrolledcourses: 1,
     });
     return (answer?.courses ?? []).flatMap((c) => c.assignments ?? []);
+  }
+
+  /** One course's assignments with their plugin configs, also when the token user is not enrolled in it. */
+  async getCourseAssignments(courseId: number): Promise<CourseAssignments> {
+    const answer = await this.call<{ courses?: { id: number; assignments?: MoodleAssignment[] }[]; warnings?: { itemid?: number; message?: string }[] }>(
+      'mod_assign_get_assignments',
+      { courseids: [courseId], includenotenrolledcourses: 1 },
+    );
+    if (!answer || typeof answer !== 'object' || !Array.isArray(answer.courses)) throw invalidShape('mod_assign_get_assignments', 'an object with courses');
+    const course = answer.courses.find((c) => Number(c.id) === courseId);
+    const warnings = (answer.warnings ?? []).filter((w) => w.itemid === undefined || Number(w.itemid) === courseId).map((w) => String(w.message ?? ''));
+    return { listed: course !== undefined, assignments: course?.assignments ?? [], warnings };
   }
 
   /**

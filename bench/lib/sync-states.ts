@@ -1,0 +1,25 @@
+import { Client } from 'pg';
+
+export const FINAL_STATES = ['synced', 'blocked', 'failed', 'skipped'] as const;
+
+export interface StateCounts {
+  byState: Record<string, number>;
+  total: number;
+  open: number;
+}
+
+/** Syncs by state, read directly from PostgreSQL. */
+export async function countSyncStates(db: Client): Promise<StateCounts> {
+  const { rows } = await db.query<{ state: string; n: string }>('SELECT state, count(*) AS n FROM syncs GROUP BY state ORDER BY state');
+  const byState: Record<string, number> = {};
+  for (const r of rows) byState[r.state] = Number(r.n);
+  const total = Object.values(byState).reduce((a, b) => a + b, 0);
+  const final = FINAL_STATES.reduce((sum, s) => sum + (byState[s] ?? 0), 0);
+  return { byState, total, open: total - final };
+}
+
+export function formatStates(c: StateCounts): string {
+  return Object.entries(c.byState)
+    .map(([state, n]) => `${state} ${n}`)
+    .join(', ') || 'none';
+}

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TargetDto } from '../mappings/mapping.dto';
+import { MappingTarget } from '../mappings/mapping.entity';
+
+export class CheckProblemView {
+  @ApiProperty({ example: 'accessexception', description: "Moodle's errorcode, or ours: lms_unreachable, functions_missing, course_not_found, item_not_found, item_locked, …" })
+  code!: string;
+
+  @ApiProperty({ description: 'What is wrong and what to do about it' })
+  message!: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'When Moodle gives one answer for several causes (accessexception): each cause to check' })
+  possibleCauses?: string[];
+}
+
+export class CheckFunctionsView {
+  @ApiProperty({ type: [String], description: 'Every web-service function this service calls' })
+  required!: string[];
+
+  @ApiProperty({ type: [String], nullable: true, description: 'Required functions the token may not call; null when Moodle did not say' })
+  missing!: string[] | null;
+}
+
+export class MappingCheckView {
+  @ApiProperty() mappingId!: string;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty() lmsCourseId!: number;
+  @ApiProperty({ type: TargetDto }) target!: MappingTarget;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: 'The grade item exists and matches the target; null when it could not be checked' })
+  itemFound!: boolean | null;
+
+  @ApiProperty({ type: Boolean, nullable: true, description: 'The grade item is not locked' })
+  writable!: boolean | null;
+
+  @ApiProperty({ type: Number, nullable: true }) grademin!: number | null;
+  @ApiProperty({ type: Number, nullable: true }) grademax!: number | null;
+
+  @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'assign targets only: the feedback-comments plugin is on, so the feedback text is kept' })
+  feedbackCommentsEnabled?: boolean | null;
+
+  @ApiProperty({ type: [CheckProblemView] }) problems!: CheckProblemView[];
+}
+
+export class ConnectionCheckView {
+  @ApiProperty() connectionId!: string;
+  @ApiProperty() checkedAt!: Date;
+  @ApiProperty({ description: 'No problem anywhere in this report' }) ok!: boolean;
+  @ApiProperty({ description: 'Moodle answered as a Moodle web service (false: network error, timeout, HTTP error, not JSON)' }) reachable!: boolean;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'Moodle accepted the token; null when its answer does not tell' }) tokenValid!: boolean | null;
+  @ApiProperty({ type: String, nullable: true }) siteName!: string | null;
+  @ApiProperty({ type: String, nullable: true }) release!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "The token's web-service user" }) username!: string | null;
+  @ApiProperty({ type: CheckFunctionsView }) functions!: CheckFunctionsView;
+  @ApiProperty({ type: [CheckProblemView], description: 'Problems of the site and the token' }) problems!: CheckProblemView[];
+  @ApiProperty({ type: [MappingCheckView], description: "Every mapping on this connection, checked against Moodle" }) mappings!: MappingCheckView[];
+}

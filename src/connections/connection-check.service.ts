@@ -1,0 +1,121 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AuditService } from '../admin/audit/audit.service';
+import { Principal } from '../admin/auth/roles';
+import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { MoodleClient, MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
+import { LmsError } from '../lms/moodle/moodle-errors';
+import { MappingEntity } from '../mappings/mapping.entity';
+import {
+  describeLmsFailure,
+  isTokenRefused,
+  isTransportFailure,
+  MappingTargetValidator,
+  redactSecret,
+  TargetInspection,
+  TargetProblem,
+} from '../mappings/mapping-target.validator';
+import { CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
+import { ConnectionsService } from './connections.service';
+
+/** POST /connections/:id/test: the site, the token, its functions, and every mapping's target, as Moodle sees them. */
+@Injectable()
+export class ConnectionCheckService {
+  constructor(
+    private readonly connections: ConnectionsService,
+    @InjectRepository(MappingEntity) private readonly mappings: Repository<MappingEntity>,
+    private readonly moodle: MoodleClient,
+    private readonly targets: MappingTargetValidator,
+    private readonly cipher: CredentialCipher,
+    private readonly audit: AuditService,
+  ) {}
+
+  async check(actor: Principal, id: string): Promise<ConnectionCheckView> {
+    const connection = await this.connections.find(id);
+    const token = this.cipher.decrypt(connection.tokenEncrypted);
+    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token });
+    const mappings = await this.mappings.find({ where: { connectionId: id }, order: { createdAt: 'ASC' } });
+    const report = redactSecret(await this.run(lms, connection.baseUrl, id, mappings), token);
+    const summary = { ok: report.ok, reachable: report.reachable, tokenValid: report.tokenValid, problems: report.problems.map((p) => p.code) };
+    await this.audit.record(actor, 'connection.test', 'connection', id, null, summary);
+    return report;
+  }
+
+  private async run(lms: MoodleSession, baseUrl: string, connectionId: string, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
+    const report: ConnectionCheckView = {
+      connectionId,
+      checkedAt: new Date(),
+      ok: false,
+      reachable: false,
+      tokenValid: null,
+      siteName: null,
+      release: null,
+      username: null,
+      functions: { required: [...REQUIRED_FUNCTIONS], missing: null },
+      problems: [],
+      mappings: [],
+    };
+    let allowed: Set<string>;
+    try {
+      const info = await lms.getSiteInfo();
+      allowed = new Set((Array.isArray(info.functions) ? info.functions : []).map((f) => f.name));
+      Object.assign(report, { reachable: true, tokenValid: true, siteName: info.sitename ?? null, release: info.release ?? null, username: info.username ?? null });
+    } catch (error) {
+      if (!(error instanceof LmsError)) throw error;
+      report.reachable = !isTransportFailure(error);
+      report.tokenValid = isTokenRefused(error) ? false : null;
+      const problem = describeLmsFailure('core_webservice_get_site_info', error);
+      if (!report.reachable) problem.message = `could not reach Moodle at ${baseUrl}: ${error.message}`;
+      report.problems.push(problem);
+      report.mappings = mappings.map((m) => notChecked(m, 'not checked: the site check failed (see problems)'));
+      return report;
+    }
+
+    const missing = REQUIRED_FUNCTIONS.filter((f) => !allowed.has(f));
+    report.functions.missing = missing;
+    if (missing.length > 0) {
+      report.problems.push({
+        code: 'functions_missing',
+        message: `the token may not call ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} to the token's external service (Site administration > Server > Web services > External services > Functions)`,
+      });
+    }
+
+    let stopped: string | null = null;
+    for (const mapping of mappings) {
+      if (stopped) {
+        report.mappings.push(notChecked(mapping, stopped));
+        continue;
+      }
+      const inspection = await this.targets.inspect(lms, mapping.lmsCourseId, mapping.target, allowed);
+      report.mappings.push(mappingView(mapping, inspection));
+      if (inspection.halted) stopped = `not checked: the check of mapping ${mapping.id} stopped because Moodle refused or did not answer`;
+    }
+    report.ok = report.problems.length === 0 && report.mappings.every((m) => m.problems.length === 0);
+    return report;
+  }
+}
+
+function problemView(p: Omit<TargetProblem, 'kind'>): CheckProblemView {
+  return p.possibleCauses ? { code: p.code, message: p.message, possibleCauses: p.possibleCauses } : { code: p.code, message: p.message };
+}
+
+function mappingView(m: MappingEntity, i: TargetInspection): MappingCheckView {
+  return {
+    mappingId: m.id,
+    enabled: m.enabled,
+    lmsCourseId: m.lmsCourseId,
+    target: m.target,
+    itemFound: i.itemFound,
+    writable: i.writable,
+    grademin: i.grademin,
+    grademax: i.grademax,
+    ...(m.target.type === 'assign' ? { feedbackCommentsEnabled: i.feedbackCommentsEnabled } : {}),
+    problems: i.problems.map(problemView),
+  };
+}
+
+function notChecked(m: MappingEntity, why: string): MappingCheckView {
+  const none: TargetInspection = { halted: true, itemFound: null, writable: null, grademin: null, grademax: null, feedbackCommentsEnabled: null, problems: [] };
+  return { ...mappingView(m, none), problems: [{ code: 'not_checked', message: why }] };
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+
+/** Takes a concurrency slot and a place in this second's budget atomically, or says why not. */
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('PEXPIRE', KEYS[2], 2000) end
+if n > tonumber(ARGV[5]) then return -2 end
+redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[3]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+export interface CallLimits {
+  perSecond: number;
+  concurrency: number;
+}
+
+/** Runs work under a connection's limits. */
+export interface CallGate {
+  run<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Per-connection request rate and concurrency, shared by every worker process through Redis, so a
+ * burst never floods a school's Moodle. If Redis cannot be asked, calls go ahead (fail open): the
+ * queue needs Redis anyway, so that is a moment, not a mode.
+ */
+@Injectable()
+export class LmsCallLimiter implements OnApplicationShutdown {
+  private readonly logger = new Logger(LmsCallLimiter.name);
+  private readonly redis: Redis;
+
+  constructor(private readonly config: AppConfig) {
+    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis.on('error', () => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  gate(connectionId: string, limits: CallLimits): CallGate {
+    return { run: (work) => this.run(connectionId, limits, work) };
+  }
+
+  private async run<T>(connectionId: string, limits: CallLimits, work: () => Promise<T>): Promise<T> {
+    const token = await this.acquire(connectionId, limits);
+    try {
+      return await work();
+    } finally {
+      if (token) await this.redis.zrem(this.slotsKey(connectionId), token).catch(() => undefined);
+    }
+  }
+
+  /** Waits for a slot; resolves the slot's token, or null when Redis could not be asked. */
+  private async acquire(connectionId: string, limits: CallLimits): Promise<string | null> {
+    const token = randomUUID();
+    const leaseMs = this.config.LMS_TIMEOUT_MS + 5000;
+    for (;;) {
+      const now = Date.now();
+      let answer: number;
+      try {
+        if (this.redis.status === 'wait') await this.redis.connect();
+        const rateKey = `${this.config.QUEUE_PREFIX}:lms:${connectionId}:rate:${Math.floor(now / 1000)}`;
+        answer = Number(await this.redis.eval(ACQUIRE, 2, this.slotsKey(connectionId), rateKey, now, token, leaseMs, limits.concurrency, limits.perSecond));
+      } catch (error) {
+        this.logger.warn(`LMS call limiter unavailable, calling without it: ${(error as Error).message}`);
+        return null;
+      }
+      if (answer === 1) return token;
+      const wait = answer === -2 ? 1000 - (now % 1000) + 1 : 15;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private slotsKey(connectionId: string): string {
+    return `${this.config.QUEUE_PREFIX}:lms:${connectionId}:slots`;
+  }
+}

@@ -1,0 +1,38 @@
+import { GradeSyncContext, SITE } from '../support/grade-sync-context';
+
+describe('per-connection LMS limits', () => {
+  let ctx: GradeSyncContext;
+  beforeAll(async () => {
+    ctx = await GradeSyncContext.start({ SYNC_CONCURRENCY: '4', SYNC_BATCH_WINDOW_MS: '0' });
+  });
+  afterAll(() => ctx.close());
+
+  it('never has more calls in flight to one Moodle than the connection allows, however many jobs run', async () => {
+    const connection = await ctx.newConnection({ maxConcurrency: 1, rateLimitPerSecond: 50 });
+    expect(connection).toMatchObject({ maxConcurrency: 1, rateLimitPerSecond: 50 });
+    const targets = [
+      { type: 'assign', assignmentId: SITE.assignNoComments.id, cmid: SITE.assignNoComments.cmid },
+      { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid },
+      { type: 'activity', component: SITE.lti.component, cmid: SITE.lti.cmid },
+    ];
+    let n = 0;
+    for (const target of targets) {
+      await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: `limits-${++n}` })).id, connectionId: connection.id, target });
+    }
+    ctx.sim.setLatencyMs(150);
+    const posted = await Promise.all(
+      [1, 2, 3].flatMap((i) => ['4', '5'].map((user) => ctx.postCallback(ctx.callbackBody({ courseId: `limits-${i}`, userId: user, score: { overall: 2.25 * i } })))),
+    );
+    const finals = await Promise.all(posted.map((p) => ctx.waitForFinal(p.body.syncs[0].id, 60_000)));
+    ctx.sim.setLatencyMs(0);
+    expect(finals.map((s) => s.state)).toEqual(Array(6).fill('synced'));
+    expect(ctx.sim.stats().maxConcurrentSeen).toBe(1);
+  });
+
+  it('answers 400 for limits out of range', async () => {
+    const res = await ctx.admin('post', '/api/v1/connections').send({ name: 'x', kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: 't', maxConcurrency: 0, rateLimitPerSecond: 'fast' });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body.message)).toMatch(/maxConcurrency/);
+    expect(JSON.stringify(res.body.message)).toMatch(/rateLimitPerSecond/);
+  });
+});
