@@ -148,6 +148,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   console.log(`  syncs: ${formatStates(counts)} (${counts.total} of ${posted.accepted} accepted)`);
   console.log(`  grades held by the Moodle simulator: ${gradesInMoodle} of ${N}`);
   console.log(`  drain time (first post → every sync final): ${doneAt ? seconds(drainMs) : `NOT DRAINED within ${timeoutS} s (${counts.open} still open)`}`);
+  if (doneAt) console.log(`    of which after the last post: ${seconds(drainMs - posted.elapsedMs)}`);
   console.log('\nLMS calls by function\n');
   console.log(markdownTable(['function', 'calls'], [...byFunction.entries()].sort((a, b) => b[1] - a[1]).concat([['total', calls.length]])));
   const faulted = calls.filter((c) => c.fault).length;

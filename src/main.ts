@@ -22,13 +22,9 @@ async function bootstrap(): Promise<void> {
   app.useLogger(app.get(Logger));
   if (migrated.length > 0) app.get(Logger).log(`ran migrations: ${migrated.join(', ')}`);
   configureApp(app, config);
-  if (config.runsApi) {
-    await app.listen(config.PORT, '0.0.0.0');
-    app.get(Logger).log(`speechace-grade-sync listening on port ${config.PORT} (role ${config.ROLE})`);
-  } else {
-    await app.init();
-    app.get(Logger).log('speechace-grade-sync worker running (role worker, no HTTP)');
-  }
+  await app.listen(config.PORT, '0.0.0.0');
+  const serves = config.runsApi ? 'the API' : 'only /health and /metrics';
+  app.get(Logger).log(`speechace-grade-sync (role ${config.ROLE}) listening on port ${config.PORT}, serving ${serves}`);
 }
 
 void bootstrap();

@@ -136,6 +136,28 @@ describe('surviving faults', () => {
       // The killed push may or may not have landed; either way nobody is written more than that once plus one retry.
       expect([...writesPerStudent(ctx).values()].every((n) => n <= 2)).toBe(true);
     });
+
+    it('on SIGTERM finishes the push in flight before exiting', async () => {
+      const users = await seedStudents(ctx, 4000, 5);
+      await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'sigterm' })).id, target: lti });
+      ctx.sim.clearCalls();
+      ctx.sim.setLatencyMs(1000);
+      const worker = startWorker();
+      expect((await postAll(ctx, 'sigterm', users)).every((s) => s === 202)).toBe(true);
+      await waitFor('a grade write to be in flight', async () => (ctx.sim.callsTo('core_grades_update_grades').length > 0 ? true : undefined), 60_000, 20);
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
+      worker.kill('SIGTERM');
+      // Nest closes the app (Bull waits for the active job), then re-raises the signal to exit.
+      expect(await exited).toEqual({ code: null, signal: 'SIGTERM' });
+      ctx.sim.setLatencyMs(0);
+      const [row] = (await ctx.t.db.query(`SELECT count(*)::int AS n FROM syncs s JOIN mappings m ON m.id = s.mapping_id WHERE m.target_cmid = $1 AND s.lease_until > now()`, [SITE.lti.cmid])) as { n: number }[];
+      expect(row!.n).toBe(0);
+      const written = [...writesPerStudent(ctx).keys()].filter((u) => users.includes(u));
+      const states = (await ctx.t.db.query(
+        `SELECT s.lms_user_id, s.state FROM syncs s JOIN submissions sub ON sub.id = s.submission_id WHERE sub.speechace_course_id = 'sigterm'`,
+      )) as { lms_user_id: number; state: string }[];
+      for (const user of written) expect(states.find((s) => s.lms_user_id === user)?.state).toBe('synced');
+    });
   });
 
   describe('the LMS down, then back', () => {
