@@ -45,6 +45,15 @@ export function runBench(name: string, limitMs: number, main: (cleanup: Cleanup)
   };
   process.once('SIGINT', interrupted('interrupted', 130));
   process.once('SIGTERM', interrupted('terminated', 143));
+  // Output cut off (e.g. piped into `head`) must not stop the bench before it has cleaned up.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  const crashed = (error: unknown) => {
+    log(`${name} crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    finish(1);
+  };
+  process.on('uncaughtException', crashed);
+  process.on('unhandledRejection', crashed);
   main(cleanup)
     .then((code) => {
       clearTimeout(watchdog);

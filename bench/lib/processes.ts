@@ -7,6 +7,11 @@ import { log, REPO_ROOT, sleep } from './bench-env';
 import { MemorySampler } from './memory';
 
 const SERVICE_ENTRY = path.join(REPO_ROOT, 'dist', 'src', 'main.js');
+/**
+ * Run first in each child: its stdin is a pipe from the bench, which closes when the bench dies
+ * however it dies (even SIGKILL), and then the child exits too instead of running on as an orphan.
+ */
+const EXIT_WITH_BENCH = "process.stdin.on('end', () => process.exit(1)); process.stdin.resume();\n";
 
 function newestMtimeMs(dir: string, depth = 0): number {
   if (depth > 10) return 0;
@@ -107,13 +112,13 @@ export class ChildServer {
   }
 }
 
-/** The real service, as `npm run start:prod` runs it, on a free port. */
+/** The real service, dist/src/main.js as `npm run start:prod` runs it, on a free port. */
 export async function startService(name: string, env: Record<string, string>): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, [SERVICE_ENTRY], {
+  const child = spawn(process.execPath, ['-e', `${EXIT_WITH_BENCH}require(${JSON.stringify(SERVICE_ENTRY)});`], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new ChildServer(name, port, child);
 }
@@ -128,10 +133,10 @@ export async function startMinimalServer(env: Record<string, string>): Promise<C
   const js = ts.transpileModule(source, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText;
-  const child = spawn(process.execPath, ['-e', js], {
+  const child = spawn(process.execPath, ['-e', EXIT_WITH_BENCH + js], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   return new ChildServer('minimal server', port, child);
 }

@@ -1,3 +1,4 @@
+import { LmsCallLimiter } from '../lms/lms-call.limiter';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -29,12 +30,13 @@ export class ConnectionCheckService {
     private readonly targets: MappingTargetValidator,
     private readonly cipher: CredentialCipher,
     private readonly audit: AuditService,
+    private readonly limiter: LmsCallLimiter,
   ) {}
 
   async check(actor: Principal, id: string): Promise<ConnectionCheckView> {
     const connection = await this.connections.find(id);
     const token = this.cipher.decrypt(connection.tokenEncrypted);
-    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token });
+    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token, gate: this.limiter.gateFor(connection) });
     const mappings = await this.mappings.find({ where: { connectionId: id }, order: { createdAt: 'ASC' } });
     const report = redactSecret(await this.run(lms, connection.baseUrl, id, mappings), token);
     const summary = { ok: report.ok, reachable: report.reachable, tokenValid: report.tokenValid, problems: report.problems.map((p) => p.code) };

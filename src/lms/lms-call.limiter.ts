@@ -35,12 +35,21 @@ export class LmsCallLimiter implements OnApplicationShutdown {
   private readonly redis: Redis;
 
   constructor(private readonly config: AppConfig) {
-    this.redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    // commandTimeout: while Redis is away, an acquire gives up after a second and the call goes ahead.
+    this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, commandTimeout: 1000 });
     this.redis.on('error', () => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.redis.disconnect();
+  }
+
+  /** The gate of a connection: its own limits, or the configured defaults. */
+  gateFor(connection: { id: string; rateLimitPerSecond: number | null; maxConcurrency: number | null }): CallGate {
+    return this.gate(connection.id, {
+      perSecond: connection.rateLimitPerSecond ?? this.config.LMS_RATE_LIMIT_PER_SECOND,
+      concurrency: connection.maxConcurrency ?? this.config.LMS_MAX_CONCURRENCY,
+    });
   }
 
   gate(connectionId: string, limits: CallLimits): CallGate {
@@ -64,7 +73,6 @@ export class LmsCallLimiter implements OnApplicationShutdown {
       const now = Date.now();
       let answer: number;
       try {
-        if (this.redis.status === 'wait') await this.redis.connect();
         const rateKey = `${this.config.QUEUE_PREFIX}:lms:${connectionId}:rate:${Math.floor(now / 1000)}`;
         answer = Number(await this.redis.eval(ACQUIRE, 2, this.slotsKey(connectionId), rateKey, now, token, leaseMs, limits.concurrency, limits.perSecond));
       } catch (error) {

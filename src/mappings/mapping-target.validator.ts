@@ -1,3 +1,4 @@
+import { LmsCallLimiter } from '../lms/lms-call.limiter';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -122,13 +123,14 @@ export class MappingTargetValidator {
     private readonly moodle: MoodleClient,
     private readonly writer: MoodleGradeWriter,
     private readonly cipher: CredentialCipher,
+    private readonly limiter: LmsCallLimiter,
   ) {}
 
   /** Throws 400 when Moodle says the course, item or assignment is wrong; returns warnings otherwise. */
   async validate(connectionId: string, courseId: number, target: MappingTarget): Promise<string[]> {
     const connection = await this.db.getRepository(ConnectionEntity).findOneByOrFail({ id: connectionId });
     const token = this.cipher.decrypt(connection.tokenEncrypted);
-    const inspection = redactSecret(await this.inspect(this.moodle.session({ baseUrl: connection.baseUrl, token }), courseId, target), token);
+    const inspection = redactSecret(await this.inspect(this.moodle.session({ baseUrl: connection.baseUrl, token, gate: this.limiter.gateFor(connection) }), courseId, target), token);
     const refusals = inspection.problems.filter((p) => p.kind === 'refusal');
     if (refusals.length > 0) {
       throw new BadRequestException(`The mapping does not match Moodle (course ${courseId}): ${refusals.map((p) => p.message).join('; ')}`);

@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { SYNC_JOB, SYNC_QUEUE, SyncJobData } from './sync.queue';
@@ -11,7 +11,7 @@ import { SyncService } from './sync.service';
  * concurrency comes from the validated config.
  */
 @Injectable()
-export class SyncProcessor implements OnApplicationBootstrap {
+export class SyncProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SyncProcessor.name);
 
   constructor(
@@ -25,5 +25,14 @@ export class SyncProcessor implements OnApplicationBootstrap {
       .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId))
       .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));
     this.logger.log(`sync worker started (concurrency ${this.config.SYNC_CONCURRENCY})`);
+  }
+
+  /**
+   * Before any module closes (the database goes in onApplicationShutdown): stop taking jobs and
+   * wait for the active ones, so a push in flight finishes and records its outcome.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.logger.log('stopping the sync worker: finishing active jobs');
+    await this.queue.close();
   }
 }

@@ -61,11 +61,7 @@ export class SyncService {
   private async attempt(mapping: MappingEntity, batch: SyncEntity[]): Promise<void> {
     const startedAt = new Date();
     const connection = mapping.connection!;
-    const gate = this.limiter.gate(connection.id, {
-      perSecond: connection.rateLimitPerSecond ?? this.config.LMS_RATE_LIMIT_PER_SECOND,
-      concurrency: connection.maxConcurrency ?? this.config.LMS_MAX_CONCURRENCY,
-    });
-    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted), gate });
+    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted), gate: this.limiter.gateFor(connection) });
     const outcomes: Outcomes = new Map();
     let failure: unknown = null;
     try {

@@ -106,9 +106,9 @@ describe('surviving faults', () => {
           SYNC_BATCH_WINDOW_MS: '0',
           OUTBOX_INTERVAL_MS: '300',
           OUTBOX_STALE_AFTER_MS: '1000',
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: process.env.DEBUG_WORKER ? 'info' : 'warn',
         },
-        stdio: 'ignore',
+        stdio: process.env.DEBUG_WORKER ? ['ignore', 'inherit', 'inherit'] : 'ignore',
       });
       workers.push(child);
       return child;
@@ -138,6 +138,11 @@ describe('surviving faults', () => {
     });
 
     it('on SIGTERM finishes the push in flight before exiting', async () => {
+      for (const earlier of workers.filter((w) => w.exitCode === null && w.signalCode === null)) {
+        const gone = new Promise((r) => earlier.once('exit', r));
+        earlier.kill('SIGKILL');
+        await gone;
+      }
       const users = await seedStudents(ctx, 4000, 5);
       await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'sigterm' })).id, target: lti });
       ctx.sim.clearCalls();
