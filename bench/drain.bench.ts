@@ -17,7 +17,7 @@ import { createBenchStorage } from './lib/database';
 import { callbackBody, configureGradeSync, LMS_COURSE_ID, newAdminToken, newEncryptionKey, TARGETS, TargetKind } from './lib/grade-sync-setup';
 import { formatMb } from './lib/memory';
 import { postCallbacks } from './lib/post-callbacks';
-import { ensureBuilt, startService } from './lib/processes';
+import { ChildServer, ensureBuilt, startService } from './lib/processes';
 import { countSyncStates, formatStates, StateCounts } from './lib/sync-states';
 import { markdownTable, verdict } from './lib/table';
 
@@ -72,13 +72,13 @@ function batchingBound(n: number): Bound {
   return { writes, reads, perCallMs, ms: (writes + reads) * perCallMs, writesOnlyMs: writes * perCallMs };
 }
 
-/** Polls the syncs table until `expected` syncs are all final, or until `deadline`. */
-async function waitForDrain(db: Client, sim: MoodleSimulator, expected: number, startedAt: number, deadline: number): Promise<{ counts: StateCounts; doneAt: number | null }> {
+/** Polls the syncs table until `expected` syncs are all final, or until `deadline`, or until the service dies. */
+async function waitForDrain(db: Client, sim: MoodleSimulator, service: ChildServer, expected: number, startedAt: number, deadline: number): Promise<{ counts: StateCounts; doneAt: number | null }> {
   let lastLog = Date.now();
   for (;;) {
     const counts = await countSyncStates(db);
     if (counts.total >= expected && counts.open === 0) return { counts, doneAt: Date.now() };
-    if (Date.now() >= deadline) return { counts, doneAt: null };
+    if (Date.now() >= deadline || service.unexpectedExit()) return { counts, doneAt: null };
     if (Date.now() - lastLog >= 15_000) {
       lastLog = Date.now();
       log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${formatStates(counts)}; LMS calls so far ${sim.calls.length}`);
@@ -125,10 +125,15 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   const startedAt = Date.now();
   const deadline = startedAt + timeoutS * 1000;
   log(`posting ${N} callbacks (${postConcurrency} at a time)`);
-  const posted = await postCallbacks(`${service.baseUrl}/speechace/callback`, N, postConcurrency, (i) => callbackBody(runId, i, FIRST_STUDENT_ID + i), deadline);
+  const posted = await postCallbacks(`${service.baseUrl}/speechace/callback`, N, postConcurrency, (i) => callbackBody(runId, i, FIRST_STUDENT_ID + i), {
+    deadline,
+    stop: () => service.unexpectedExit() !== null,
+    progress: (n) => log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${n} posted; LMS calls so far ${sim.calls.length}`),
+  });
   log(`posted in ${seconds(posted.elapsedMs)}: ${JSON.stringify(posted.statuses)}; waiting for every sync to be final`);
-  const { counts, doneAt } = await waitForDrain(db, sim, posted.accepted, startedAt, deadline);
+  const { counts, doneAt } = await waitForDrain(db, sim, service, posted.accepted, startedAt, deadline);
   const drainMs = (doneAt ?? Date.now()) - startedAt;
+  const died = service.unexpectedExit();
   await service.stop();
   log(`load average at the end ${loadAverage()} (${os.cpus().length} CPUs; other work on the machine makes the figures noisier)`);
 
@@ -147,7 +152,9 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   console.log(`  posted: ${posted.sent} of ${N} in ${seconds(posted.elapsedMs)} (${((posted.sent / posted.elapsedMs) * 1000).toFixed(0)}/s, ${postConcurrency} at a time); answers ${JSON.stringify(posted.statuses)}`);
   console.log(`  syncs: ${formatStates(counts)} (${counts.total} of ${posted.accepted} accepted)`);
   console.log(`  grades held by the Moodle simulator: ${gradesInMoodle} of ${N}`);
-  console.log(`  drain time (first post → every sync final): ${doneAt ? seconds(drainMs) : `NOT DRAINED within ${timeoutS} s (${counts.open} still open)`}`);
+  if (died) console.log(`\n  THE SERVICE DIED DURING THE RUN: ${died}\n`);
+  const notDrained = died ? `NOT DRAINED: the service died after ${seconds(drainMs)}` : `NOT DRAINED within ${timeoutS} s`;
+  console.log(`  drain time (first post → every sync final): ${doneAt ? seconds(drainMs) : `${notDrained} (${counts.open} still open)`}`);
   if (doneAt) console.log(`    of which after the last post: ${seconds(drainMs - posted.elapsedMs)}`);
   console.log('\nLMS calls by function\n');
   console.log(markdownTable(['function', 'calls'], [...byFunction.entries()].sort((a, b) => b[1] - a[1]).concat([['total', calls.length]])));
@@ -170,5 +177,5 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   console.log('\nTargets');
   console.log(`  drain within ${TARGET_RATIO}× the batching bound: ${atLeast}${ratio.toFixed(2)}× → ${verdict(doneAt !== null && ratio <= TARGET_RATIO)}`);
   console.log(`  resident memory < ${TARGET_RSS_MB} MB: ${formatMb(service.peakRss)} → ${verdict(service.peakRss !== null && service.peakRss < TARGET_RSS_MB)}`);
-  return doneAt ? 0 : 3;
+  return doneAt ? 0 : died ? 1 : 3;
 });

@@ -43,6 +43,8 @@ async function measureOnce(t: Target, connections: number, durationS: number, ne
   const before = await t.rows.settled();
   log(`${t.server.name}: ${connections} connections for ${durationS} s (load average ${loadAverage()})`);
   const figures = await runLoad({ url: `${t.server.baseUrl}${CALLBACK_PATH}`, connections, durationS, nextBody });
+  const died = t.server.unexpectedExit();
+  if (died) throw new Error(died);
   const rowsStored = (await t.rows.settled()) - before;
   const idsFound = await t.rows.countIds(figures.storedIds);
   const unanswered = rowsStored - figures.ok2xx;

@@ -6,13 +6,27 @@ export interface PostOutcome {
   elapsedMs: number;
 }
 
-/** POSTs `count` bodies with at most `concurrency` in flight; stops early (not mid-request) at `deadline`. */
-export async function postCallbacks(url: string, count: number, concurrency: number, body: (i: number) => string, deadline: number): Promise<PostOutcome> {
+/**
+ * POSTs `count` bodies with at most `concurrency` in flight; stops early (not mid-request) at
+ * `deadline` or when `stop()` says so. Calls `progress` about every 15 s.
+ */
+export async function postCallbacks(
+  url: string,
+  count: number,
+  concurrency: number,
+  body: (i: number) => string,
+  limits: { deadline: number; stop: () => boolean; progress: (posted: number) => void },
+): Promise<PostOutcome> {
   const statuses: Record<string, number> = {};
   const startedAt = Date.now();
   let next = 0;
+  let lastProgress = startedAt;
   const worker = async () => {
-    while (next < count && Date.now() < deadline) {
+    while (next < count && Date.now() < limits.deadline && !limits.stop()) {
+      if (Date.now() - lastProgress >= 15_000) {
+        lastProgress = Date.now();
+        limits.progress(next);
+      }
       const i = next++;
       let key: string;
       try {

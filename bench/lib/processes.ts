@@ -49,6 +49,8 @@ export class ChildServer {
   private readonly tail: string[] = [];
   private readonly memory: MemorySampler;
   private exited = false;
+  private exitStatus: string | null = null;
+  private stopping = false;
   private peakRssMb: number | null = null;
 
   constructor(
@@ -64,7 +66,10 @@ export class ChildServer {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    child.once('exit', () => (this.exited = true));
+    child.once('exit', (code, signal) => {
+      this.exited = true;
+      this.exitStatus = signal ? `signal ${signal}` : `exit code ${code}`;
+    });
   }
 
   get pid(): number {
@@ -77,6 +82,12 @@ export class ChildServer {
 
   output(): string {
     return this.tail.join('\n');
+  }
+
+  /** Why the process ended before the bench stopped it (with the tail of its output); null while it runs. */
+  unexpectedExit(): string | null {
+    if (!this.exited || this.stopping) return null;
+    return `${this.name} (pid ${this.pid}) ended by itself (${this.exitStatus}); its last output:\n${this.output()}`;
   }
 
   /** Polls GET `pathname` until it answers 200. */
@@ -104,6 +115,7 @@ export class ChildServer {
   async stop(graceMs = 10_000): Promise<void> {
     this.peakRssMb ??= this.memory.stop();
     if (this.exited) return;
+    this.stopping = true;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

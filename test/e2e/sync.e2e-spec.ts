@@ -27,6 +27,16 @@ describe('grade sync: a callback becomes a grade in Moodle', () => {
       expect(sync.attempts[0]!.calls.map((c) => c.function)).toContain('mod_assign_save_grades');
     });
 
+    it('grades a form-encoded callback with identifiers in the query string', async () => {
+      await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'form-1' })).id });
+      const form = 'version=1.0&key=IlYq1zwpMrCaUAW3&courseId=form-1&quizId=456&userId=1234a&score%5Boverall%5D=5.85&score%5Bfluency%5D=6.5&reportUrl=https%3A%2F%2Fspeak.speechace.co%2Fplacement%2Freport%2Fform1';
+      const res = await ctx.postCallback(form, { contentType: 'application/x-www-form-urlencoded', query: `courseid=${SITE.courseId}&testid=${SITE.assignWithComments.cmid}&userid=5` });
+      expect(res.status).toBe(202);
+      const sync = await ctx.waitForFinal(res.body.syncs[0].id);
+      expect(sync).toMatchObject({ state: 'synced', lmsUserId: 5, grade: 65 });
+      expect(ctx.sim.assignGradeOf(SITE.assignWithComments.id, 5)).toBe(65);
+    });
+
     it('still saves the grade on an assignment without feedback comments', async () => {
       await ctx.newMapping({
         assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'assign-2' })).id,

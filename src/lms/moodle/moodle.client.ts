@@ -91,11 +91,13 @@ export class MoodleSession {
       if (response.status >= 300 && response.status < 400) {
         throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
       }
-      const printable = storable(text);
+      const printable = this.redact(storable(text));
       record.body = printable.length > RECORDED_BODY_LIMIT ? `${printable.slice(0, RECORDED_BODY_LIMIT)}…` : printable;
       return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
     } catch (error) {
-      const lmsError = toLmsError(error, this.timeoutMs);
+      const found = toLmsError(error, this.timeoutMs);
+      // A Moodle (or a proxy) may echo the request back: the token must not travel on in our errors.
+      const lmsError = new LmsError(found.kind, found.code, this.redact(found.message));
       record.error = `${lmsError.code}: ${lmsError.message}`;
       failure = lmsError;
       throw lmsError;
@@ -112,6 +114,10 @@ export class MoodleSession {
     } catch {
       // ignored on purpose
     }
+  }
+
+  private redact(text: string): string {
+    return this.site.token.length > 0 ? text.split(this.site.token).join('[token]') : text;
   }
 
   /** One request and its whole answer: the span a rate-limit slot is held for. */

@@ -1,0 +1,96 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import request from 'supertest';
+import { MoodleSimulator } from '../moodle-simulator/moodle-simulator';
+import { seedSite, SITE } from '../support/grade-sync-context';
+import { createDatabase } from '../support/test-app';
+import { runId, TEST_REDIS_URL } from '../support/test-env';
+import { createServer } from 'node:net';
+import { waitFor } from '../support/wait';
+
+/** The real process, logging at trace level: no secret may show up in its output or its answers. */
+describe('secrets stay secret', () => {
+  const moodleToken = `moodle-secret-${randomBytes(8).toString('hex')}`;
+  const callbackKey = `speechace-key-${randomBytes(8).toString('hex')}`;
+  const adminToken = `admin-secret-${randomBytes(8).toString('hex')}`;
+  const encryptionKey = randomBytes(32).toString('base64');
+  let sim: MoodleSimulator;
+  let child: ChildProcess;
+  let output = '';
+  let base: string;
+
+  beforeAll(async () => {
+    sim = await MoodleSimulator.start({ token: moodleToken });
+    seedSite(sim);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/main.ts')], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATABASE_URL: await createDatabase(),
+        REDIS_URL: TEST_REDIS_URL,
+        QUEUE_PREFIX: `sgs_t_${runId()}_secrets`,
+        ADMIN_API_TOKEN: adminToken,
+        ENCRYPTION_KEY: encryptionKey,
+        LOG_LEVEL: 'trace',
+        SYNC_BATCH_WINDOW_MS: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitFor('the service to be ready', async () => ((await request(base).get('/health/ready')).status === 200 ? true : undefined), 60_000, 200);
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await sim?.close();
+  });
+
+  it('never logs or answers with the Moodle token, the callback key, the admin token or the encryption key', async () => {
+    const auth = { authorization: `Bearer ${adminToken}` };
+    const answers: string[] = [];
+    const keep = (res: request.Response) => {
+      answers.push(res.text);
+      return res;
+    };
+    const conn = keep(await request(base).post('/api/v1/connections').set(auth).send({ name: 'm', kind: 'moodle', baseUrl: sim.baseUrl, token: moodleToken }));
+    const asmt = keep(await request(base).post('/api/v1/assessments').set(auth).send({ name: 'a', speechaceCourseId: 'secret-1', callbackKey }));
+    keep(await request(base).post('/api/v1/mappings').set(auth).send({
+      assessmentId: asmt.body.id, connectionId: conn.body.id, lmsCourseId: SITE.courseId,
+      target: { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid },
+      userMatch: 'id', scoreField: 'overall', sourceScale: { min: 0, max: 9 },
+    }));
+    const body = { key: callbackKey, courseId: 'secret-1', quizId: 1, userId: '4', score: { overall: 6 }, reportUrl: 'https://speak.speechace.co/r/1' };
+    const posted = keep(await request(base).post('/speechace/callback').send(body));
+    keep(await request(base).post('/speechace/callback').send({ ...body, key: `${callbackKey}x` }));
+    keep(await request(base).post('/speechace/callback?key=' + callbackKey).send('garbage'));
+    sim.failNext(1, { kind: 'error', errorcode: 'invalidtoken', exception: 'moodle_exception', message: `Invalid token ${moodleToken}` });
+    keep(await request(base).post(`/api/v1/connections/${conn.body.id as string}/test`).set(auth));
+    await waitFor('the sync to finish', async () => {
+      const res = await request(base).get(`/api/v1/syncs/${posted.body.syncs[0].id as string}`).set(auth);
+      return ['synced', 'failed'].includes(res.body.state) ? keep(res) : undefined;
+    });
+    keep(await request(base).get(`/api/v1/submissions/${posted.body.submissionId as string}`).set(auth));
+    keep(await request(base).get('/api/v1/audit').set(auth));
+    keep(await request(base).get('/metrics'));
+
+    expect(output.length).toBeGreaterThan(1000);
+    for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey]) {
+      expect({ secret, inLogs: output.includes(secret) }).toEqual({ secret, inLogs: false });
+      expect({ secret, inAnswers: answers.some((a) => a.includes(secret)) }).toEqual({ secret, inAnswers: false });
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
