@@ -121,8 +121,8 @@ export class SyncService {
     }
     if (enrolled.length === 0) return;
 
-    const ref = { courseId: mapping.lmsCourseId, target: mapping.target };
-    const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId));
+    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
+    const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
     const toWrite: Candidate[] = [];
     for (const { sync, score, userId } of enrolled) {
       const item = before.get(userId)!;

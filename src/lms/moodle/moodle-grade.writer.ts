@@ -18,20 +18,49 @@ export interface GradeEntry {
 
 /** From this many students on, one course-wide read (userid 0) is cheaper than one read per student. */
 const COURSE_READ_FROM = 4;
+/**
+ * A course-wide read this recent may stand in for the read before a write. Only before: what a
+ * write did is always read afresh, so a lock or override that appeared in between is still seen.
+ */
+const SNAPSHOT_REUSE_MS = 5000;
+
+interface CourseSnapshot {
+  at: number;
+  reports: Map<number, MoodleUserGrades>;
+}
 
 /** Knows how Moodle writes grades for each target type, and how to see what really landed. */
 @Injectable()
 export class MoodleGradeWriter {
+  private readonly snapshots = new Map<string, CourseSnapshot>();
+
   /** The grade item as one student sees it now: range, locks, override, current raw grade. */
   async inspect(lms: MoodleSession, slot: GradeItemRef & { userId: number }): Promise<MoodleGradeItem> {
     return findItem(await lms.getUserGradeItems(slot.courseId, slot.userId), slot);
   }
 
-  /** The same for many students, in one course-wide read where that is cheaper. */
-  async inspectMany(lms: MoodleSession, ref: GradeItemRef, userIds: readonly number[]): Promise<Map<number, MoodleGradeItem>> {
-    const reports = new Map<number, MoodleUserGrades>();
+  /**
+   * The same for many students, in one course-wide read where that is cheaper. `mayReuse` lets a
+   * read of the last few seconds (the previous batch's read-back) serve, saving one call per batch.
+   */
+  async inspectMany(
+    lms: MoodleSession,
+    ref: GradeItemRef & { connectionId: string },
+    userIds: readonly number[],
+    mayReuse = false,
+  ): Promise<Map<number, MoodleGradeItem>> {
+    let reports = new Map<number, MoodleUserGrades>();
     if (userIds.length >= COURSE_READ_FROM) {
-      for (const report of await lms.getCourseGradeItems(ref.courseId)) reports.set(Number(report.userid), report);
+      const key = `${ref.connectionId}|${ref.courseId}`;
+      const recent = this.snapshots.get(key);
+      if (mayReuse && recent && Date.now() - recent.at < SNAPSHOT_REUSE_MS && userIds.every((id) => recent.reports.has(id))) {
+        reports = new Map(recent.reports);
+      } else {
+        const at = Date.now();
+        for (const report of await lms.getCourseGradeItems(ref.courseId)) reports.set(Number(report.userid), report);
+        for (const [old, snapshot] of this.snapshots) if (at - snapshot.at > SNAPSHOT_REUSE_MS) this.snapshots.delete(old);
+        this.snapshots.set(key, { at, reports: new Map(reports) });
+      }
     }
     for (const userId of userIds) {
       // The course-wide read lists active students only; anyone else is read on their own.
