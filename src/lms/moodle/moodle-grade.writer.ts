@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MappingTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
+import { CourseGradeSnapshots, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
 import { MoodleSession } from './moodle.client';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
@@ -18,21 +19,11 @@ export interface GradeEntry {
 
 /** From this many students on, one course-wide read (userid 0) is cheaper than one read per student. */
 const COURSE_READ_FROM = 4;
-/**
- * A course-wide read this recent may stand in for the read before a write. Only before: what a
- * write did is always read afresh, so a lock or override that appeared in between is still seen.
- */
-const SNAPSHOT_REUSE_MS = 5000;
-
-interface CourseSnapshot {
-  at: number;
-  reports: Map<number, MoodleUserGrades>;
-}
 
 /** Knows how Moodle writes grades for each target type, and how to see what really landed. */
 @Injectable()
 export class MoodleGradeWriter {
-  private readonly snapshots = new Map<string, CourseSnapshot>();
+  private readonly snapshots = new CourseGradeSnapshots();
 
   /** The grade item as one student sees it now: range, locks, override, current raw grade. */
   async inspect(lms: MoodleSession, slot: GradeItemRef & { userId: number }): Promise<MoodleGradeItem> {
@@ -41,7 +32,8 @@ export class MoodleGradeWriter {
 
   /**
    * The same for many students, in one course-wide read where that is cheaper. `mayReuse` lets a
-   * read of the last few seconds (the previous batch's read-back) serve, saving one call per batch.
+   * read of the last few seconds (the previous batch's read-back) serve, saving one call per batch;
+   * without it, the read must have been sent after this call began (after the caller's write).
    */
   async inspectMany(
     lms: MoodleSession,
@@ -49,25 +41,17 @@ export class MoodleGradeWriter {
     userIds: readonly number[],
     mayReuse = false,
   ): Promise<Map<number, MoodleGradeItem>> {
-    let reports = new Map<number, MoodleUserGrades>();
-    if (userIds.length >= COURSE_READ_FROM) {
-      const key = `${ref.connectionId}|${ref.courseId}`;
-      const recent = this.snapshots.get(key);
-      if (mayReuse && recent && Date.now() - recent.at < SNAPSHOT_REUSE_MS && userIds.every((id) => recent.reports.has(id))) {
-        reports = new Map(recent.reports);
-      } else {
-        const at = Date.now();
-        for (const report of await lms.getCourseGradeItems(ref.courseId)) reports.set(Number(report.userid), report);
-        for (const [old, snapshot] of this.snapshots) if (at - snapshot.at > SNAPSHOT_REUSE_MS) this.snapshots.delete(old);
-        this.snapshots.set(key, { at, reports: new Map(reports) });
-      }
-    }
+    const notBefore = mayReuse ? Date.now() - SNAPSHOT_REUSE_MS : Date.now();
+    const course =
+      userIds.length >= COURSE_READ_FROM
+        ? await this.snapshots.read(lms, `${ref.connectionId}|${ref.courseId}`, ref.courseId, notBefore)
+        : new Map<number, MoodleUserGrades>();
+    const items = new Map<number, MoodleGradeItem>();
     for (const userId of userIds) {
       // The course-wide read lists active students only; anyone else is read on their own.
-      if (!reports.has(userId)) reports.set(userId, await lms.getUserGradeItems(ref.courseId, userId));
+      const report = course.get(userId) ?? (await lms.getUserGradeItems(ref.courseId, userId));
+      items.set(userId, findItem(report, ref));
     }
-    const items = new Map<number, MoodleGradeItem>();
-    for (const userId of userIds) items.set(userId, findItem(reports.get(userId)!, ref));
     return items;
   }
 
