@@ -257,7 +257,7 @@ function parseAnswer<T>(status: number, contentType: string | null, text: string
 
 /** PostgreSQL text and jsonb cannot hold NUL: an LMS answering binary garbage must still be recordable. */
 function storable(text: string): string {
-  return text.replace(/\u0000/g, '\uFFFD');
+  return text.split(String.fromCharCode(0)).join('\uFFFD');
 }
 
 function toLmsError(error: unknown, timeoutMs: number): LmsError {
