@@ -20,6 +20,8 @@ async function bootstrap(): Promise<void> {
   const migrated = await runMigrations(config.DATABASE_URL);
   const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
+  // Everything durable is in PostgreSQL: a stray rejection is logged loudly, not a reason to stop grading.
+  process.on('unhandledRejection', (reason) => app.get(Logger).error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   if (migrated.length > 0) app.get(Logger).log(`ran migrations: ${migrated.join(', ')}`);
   configureApp(app, config);
   await app.listen(config.PORT, '0.0.0.0');

@@ -9,12 +9,14 @@ import { SubmissionEntity } from '../submissions/submission.entity';
 import { AddKeyDto, AssessmentView, CreateAssessmentDto, UpdateAssessmentDto } from './assessment.dto';
 import { AssessmentKeyEntity } from './assessment-key.entity';
 import { AssessmentEntity } from './assessment.entity';
+import { AssessmentKeyCache } from './assessment-key.cache';
 
 @Injectable()
 export class AssessmentsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
+    private readonly keyCache: AssessmentKeyCache,
   ) {}
 
   private get assessments() {
@@ -34,6 +36,7 @@ export class AssessmentsService {
       return saved.id;
     });
     const view = await this.get(id);
+    this.keyCache.forget();
     await this.audit.record(actor, 'assessment.create', 'assessment', id, null, view);
     return view;
   }
@@ -53,6 +56,7 @@ export class AssessmentsService {
     const before = await this.get(id);
     if (dto.name !== undefined) await this.assessments.update({ id }, { name: dto.name });
     const after = await this.get(id);
+    this.keyCache.forget();
     await this.audit.record(actor, 'assessment.update', 'assessment', id, before, after);
     return after;
   }
@@ -65,6 +69,7 @@ export class AssessmentsService {
       throw new ConflictException(`Assessment ${id} has ${mappings} mapping(s) and ${submissions} stored submission(s); it cannot be deleted`);
     }
     await this.assessments.delete({ id });
+    this.keyCache.forget();
     await this.audit.record(actor, 'assessment.delete', 'assessment', id, before, null);
   }
 
@@ -76,6 +81,7 @@ export class AssessmentsService {
     if (active.length >= 2) throw new ConflictException('Two keys are active already; retire one before adding another');
     await this.keys.insert(newKey(id, dto.callbackKey));
     const after = await this.get(id);
+    this.keyCache.forget();
     await this.audit.record(actor, 'assessment.key.add', 'assessment', id, before, after);
     return after;
   }
@@ -90,6 +96,7 @@ export class AssessmentsService {
     const before = await this.get(id);
     await this.keys.update({ id: keyId }, { retiredAt: new Date() });
     const after = await this.get(id);
+    this.keyCache.forget();
     await this.audit.record(actor, 'assessment.key.retire', 'assessment', id, before, after);
     return after;
   }

@@ -126,6 +126,12 @@ export class AppConfig {
   @Min(100)
   OUTBOX_INTERVAL_MS = 5000;
 
+  /** A pending sync that no worker took this long after intake is enqueued again by the relay (Redis was down). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  OUTBOX_PENDING_GRACE_MS = 5000;
+
   /** A queued sync not taken by a worker this long after it was due has lost its job; the relay enqueues it again. */
   @Transform(toInt)
   @IsInt()

@@ -1,11 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
-import { AssessmentKeyEntity } from '../assessments/assessment-key.entity';
-import { AssessmentEntity } from '../assessments/assessment.entity';
+import { DataSource } from 'typeorm';
 import { SubmissionEntity } from '../submissions/submission.entity';
-import { insertMatchingSyncs } from '../sync/sync-matching';
-import { SyncEntity } from '../sync/sync.entity';
+import { MATCHES } from '../sync/sync-matching';
 
 export type NewSubmission = Omit<SubmissionEntity, 'id' | 'seq' | 'receivedAt' | 'assessment'>;
 
@@ -15,47 +12,77 @@ export interface StoredSubmission {
   syncs: { id: string; mappingId: string; state: string; attemptCount: number }[];
 }
 
-/** Reads what intake needs and stores a callback with its syncs in one transaction. */
+const COLUMNS: [keyof NewSubmission, string][] = [
+  ['dedupeHash', 'dedupe_hash'],
+  ['assessmentId', 'assessment_id'],
+  ['speechaceCourseId', 'speechace_course_id'],
+  ['speechaceQuizId', 'speechace_quiz_id'],
+  ['speechaceUserId', 'speechace_user_id'],
+  ['userRef', 'user_ref'],
+  ['queryCourseId', 'query_course_id'],
+  ['queryTestId', 'query_test_id'],
+  ['scores', 'scores'],
+  ['reportUrl', 'report_url'],
+  ['version', 'version'],
+  ['rawBody', 'raw_body'],
+  ['contentType', 'content_type'],
+  ['rawQuery', 'raw_query'],
+  ['sourceIp', 'source_ip'],
+  ['signedMappingId', 'signed_mapping_id'],
+];
+
+/**
+ * Stores a callback and one pending sync per matching mapping in ONE statement (so one round
+ * trip, and atomic without an explicit transaction). A repeat of a stored attempt hits the unique
+ * dedupe_hash and inserts nothing, also when the repeats arrive at the same moment.
+ */
+const STORE = `
+  WITH sub AS (
+    INSERT INTO submissions (${COLUMNS.map(([, c]) => c).join(', ')})
+    VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+    ON CONFLICT (dedupe_hash) DO NOTHING
+    RETURNING *
+  ), created AS (
+    INSERT INTO syncs (submission_id, mapping_id, user_ref, state, source_score)
+    SELECT sub.id, m.id, sub.user_ref, 'pending', (sub.scores ->> m.score_field)::double precision
+      FROM sub JOIN mappings m ON ${MATCHES}
+     ORDER BY m.created_at
+    RETURNING id, mapping_id, state, attempt_count, seq
+  )
+  SELECT sub.id AS submission_id, created.id, created.mapping_id, created.state, created.attempt_count
+    FROM sub LEFT JOIN created ON true
+   ORDER BY created.seq`;
+
+interface StoredRow {
+  submission_id: string;
+  id: string | null;
+  mapping_id: string;
+  state: string;
+  attempt_count: number;
+}
+
 @Injectable()
 export class IntakeRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async findAssessmentWithKeys(speechaceCourseId: string): Promise<{ assessment: AssessmentEntity; keyHashes: string[] } | null> {
-    const assessment = await this.db.getRepository(AssessmentEntity).findOne({ where: { speechaceCourseId } });
-    if (!assessment) return null;
-    const keys = await this.db.getRepository(AssessmentKeyEntity).find({ where: { assessmentId: assessment.id, retiredAt: IsNull() } });
-    return { assessment, keyHashes: keys.map((k) => k.keyHash) };
-  }
-
-  /**
-   * Inserts the submission unless the same attempt is stored already (unique dedupe_hash: safe
-   * under concurrent repeats), and one pending sync per enabled mapping that matches.
-   */
   async store(submission: NewSubmission): Promise<StoredSubmission> {
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx
-        .createQueryBuilder()
-        .insert()
-        .into(SubmissionEntity)
-        .values(submission)
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      const submissionId = (inserted.raw as { id: string }[])[0]?.id;
-      if (!submissionId) return this.existing(tx, submission.dedupeHash);
-
-      const syncs = await insertMatchingSyncs(tx, 'sub.id = $1', [submissionId]);
-      return { submissionId, duplicate: false, syncs };
-    });
+    const values = COLUMNS.map(([key]) => (key === 'scores' ? JSON.stringify(submission.scores) : submission[key]));
+    const rows = (await this.db.query(STORE, values)) as StoredRow[];
+    if (rows.length === 0) return this.existing(submission.dedupeHash);
+    return { submissionId: rows[0]!.submission_id, duplicate: false, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
 
-  private async existing(db: EntityManager, dedupeHash: string): Promise<StoredSubmission> {
-    const found = await db.getRepository(SubmissionEntity).findOneOrFail({ where: { dedupeHash } });
-    const syncs = await db.getRepository(SyncEntity).find({ where: { submissionId: found.id }, order: { seq: 'ASC' } });
-    return {
-      submissionId: found.id,
-      duplicate: true,
-      syncs: syncs.map((s) => ({ id: s.id, mappingId: s.mappingId, state: s.state, attemptCount: s.attemptCount })),
-    };
+  private async existing(dedupeHash: string): Promise<StoredSubmission> {
+    const rows = (await this.db.query(
+      `SELECT sub.id AS submission_id, s.id, s.mapping_id, s.state, s.attempt_count
+         FROM submissions sub LEFT JOIN syncs s ON s.submission_id = sub.id
+        WHERE sub.dedupe_hash = $1 ORDER BY s.seq`,
+      [dedupeHash],
+    )) as StoredRow[];
+    return { submissionId: rows[0]!.submission_id, duplicate: true, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
+}
+
+function toSync(r: StoredRow) {
+  return { id: r.id!, mappingId: r.mapping_id, state: r.state, attemptCount: r.attempt_count };
 }

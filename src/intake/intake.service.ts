@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { CallbackUrlSigner } from '../mappings/callback-url.signer';
 import { MetricsService } from '../metrics/metrics.service';
 import { SyncQueue } from '../sync/sync.queue';
-import { SyncRepository } from '../sync/sync.repository';
+import { AssessmentKeyCache } from '../assessments/assessment-key.cache';
 import { parseCallbackBody } from './callback-body.parser';
 import { CallbackFields, CallbackQuery, readCallbackFields } from './callback-fields';
 import { IntakeRepository, StoredSubmission } from './intake.repository';
@@ -31,7 +31,7 @@ export class IntakeService {
 
   constructor(
     private readonly intake: IntakeRepository,
-    private readonly syncs: SyncRepository,
+    private readonly keys: AssessmentKeyCache,
     private readonly queue: SyncQueue,
     private readonly signer: CallbackUrlSigner,
     private readonly metrics: MetricsService,
@@ -44,20 +44,20 @@ export class IntakeService {
     if (!fields.key) throw new UnauthorizedException('The callback has no key: Speechace sends the assessment key in "key"');
     const signedMappingId = this.verifiedSignature(fields);
 
-    const found = await this.storage(() => this.intake.findAssessmentWithKeys(fields.speechaceCourseId));
+    const found = await this.storage(() => this.keys.find(fields.speechaceCourseId));
     if (!found) {
       throw new NotFoundException(`No assessment is registered for Speechace courseId "${fields.speechaceCourseId}"`);
     }
     if (!secretMatchesAny(fields.key, found.keyHashes)) {
-      this.logger.warn(`rejected a callback for assessment ${found.assessment.id} from ${request.sourceIp ?? 'unknown'}: wrong key`);
+      this.logger.warn(`rejected a callback for assessment ${found.assessmentId} from ${request.sourceIp ?? 'unknown'}: wrong key`);
       this.metrics.failedKeyAttempt();
       throw new UnauthorizedException('The key does not match this assessment');
     }
 
     const stored = await this.storage(() =>
       this.intake.store({
-        dedupeHash: dedupeHash(found.assessment.id, fields),
-        assessmentId: found.assessment.id,
+        dedupeHash: dedupeHash(found.assessmentId, fields),
+        assessmentId: found.assessmentId,
         speechaceCourseId: fields.speechaceCourseId,
         speechaceQuizId: fields.speechaceQuizId,
         speechaceUserId: fields.speechaceUserId,
@@ -92,13 +92,13 @@ export class IntakeService {
     return signature.mappingId;
   }
 
-  /** After the commit: a Redis failure here loses nothing, the outbox relay enqueues later. */
+  /**
+   * After the commit. The syncs stay `pending` (no second write on the request path): a worker
+   * takes pending syncs as readily as queued ones, and the outbox relay enqueues any pending sync
+   * that no worker took within OUTBOX_PENDING_GRACE_MS, which covers a Redis failure here.
+   */
   private async enqueue(stored: StoredSubmission): Promise<void> {
-    const pending = stored.syncs.filter((s) => s.state === 'pending');
-    if (await this.queue.enqueue(pending, this.config.SYNC_BATCH_WINDOW_MS)) {
-      await this.syncs.markQueued(pending.map((s) => s.id)).catch(() => undefined);
-      for (const s of stored.syncs) if (s.state === 'pending') s.state = 'queued';
-    }
+    await this.queue.enqueue(stored.syncs, this.config.SYNC_BATCH_WINDOW_MS);
   }
 
   /** The database is the promise we make: when it cannot answer, say 503 so the sender retries. */

@@ -39,7 +39,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     let total = 0;
     try {
       for (;;) {
-        const n = await this.syncs.relayDue(BATCH, this.config.OUTBOX_STALE_AFTER_MS, (refs) => this.queue.enqueue(refs));
+        const n = await this.syncs.relayDue(BATCH, this.config.OUTBOX_STALE_AFTER_MS, this.config.OUTBOX_PENDING_GRACE_MS, (refs) => this.queue.enqueue(refs));
         total += n;
         if (n < BATCH) break;
       }

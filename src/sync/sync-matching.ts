@@ -6,7 +6,7 @@ import { EntityManager } from 'typeorm';
  * Query courseid/testid from the callback URL narrow the mappings; a signed URL names its mapping,
  * and a mapping that requires signed URLs takes only callbacks signed for it.
  */
-const MATCHES = `
+export const MATCHES = `
   m.assessment_id = sub.assessment_id AND m.enabled
   AND (m.speechace_quiz_id IS NULL OR m.speechace_quiz_id = sub.speechace_quiz_id)
   AND (sub.query_course_id IS NULL OR m.lms_course_id::text = sub.query_course_id)

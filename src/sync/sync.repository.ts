@@ -11,6 +11,12 @@ export interface SyncRef {
   attemptCount: number;
 }
 
+export interface Finish {
+  sync: SyncEntity;
+  attempt: AttemptRecord;
+  outcome: SyncOutcome | { state: 'queued'; retryAt: Date; reason: string };
+}
+
 export interface AttemptRecord {
   outcome: SyncOutcome['state'] | 'retry';
   reason: string | null;
@@ -78,38 +84,69 @@ export class SyncRepository {
     return row ? { id: row.id, attemptCount: row.attempt_count } : null;
   }
 
-  async rivals(sync: SyncEntity): Promise<RivalAttempt[]> {
+  /** Other attempts of the same students at the same mapping, for the attempt policy: one query for a whole batch. */
+  async rivalsOf(syncs: readonly SyncEntity[]): Promise<Map<string, RivalAttempt[]>> {
+    const rivals = new Map<string, RivalAttempt[]>(syncs.map((s) => [s.id, []]));
+    if (syncs.length === 0) return rivals;
     const rows = (await this.db.query(
-      `SELECT s.id, s.submission_id, s.state, s.source_score, sub.received_at
+      `SELECT s.id, s.user_ref, s.submission_id, s.state, s.source_score, sub.received_at
          FROM syncs s JOIN submissions sub ON sub.id = s.submission_id
-        WHERE s.mapping_id = $1 AND s.user_ref = $2 AND s.id <> $3`,
-      [sync.mappingId, sync.userRef, sync.id],
-    )) as { id: string; submission_id: string; state: SyncState; source_score: number | null; received_at: Date }[];
-    return rows.map((r) => ({ syncId: r.id, submissionId: r.submission_id, state: r.state, sourceScore: r.source_score, receivedAt: r.received_at }));
+        WHERE s.mapping_id = $1 AND s.user_ref = ANY($2::text[])`,
+      [syncs[0]!.mappingId, syncs.map((s) => s.userRef)],
+    )) as { id: string; user_ref: string; submission_id: string; state: SyncState; source_score: number | null; received_at: Date }[];
+    for (const sync of syncs) {
+      rivals.set(
+        sync.id,
+        rows
+          .filter((r) => r.user_ref === sync.userRef && r.id !== sync.id)
+          .map((r) => ({ syncId: r.id, submissionId: r.submission_id, state: r.state, sourceScore: r.source_score, receivedAt: r.received_at })),
+      );
+    }
+    return rivals;
   }
 
   /** Records the attempt and moves the sync to its outcome (or back to queued, due at `retryAt`). */
-  async finish(sync: SyncEntity, attempt: AttemptRecord, outcome: SyncOutcome | { state: 'queued'; retryAt: Date; reason: string }): Promise<void> {
+  /**
+   * Records the attempts of a batch and moves each sync to its outcome (or back to queued, due at
+   * `retryAt`): two statements in one transaction, however large the batch.
+   */
+  async finishMany(finishes: readonly Finish[]): Promise<void> {
+    if (finishes.length === 0) return;
+    const finishedAt = new Date();
     await this.db.transaction(async (tx: EntityManager) => {
-      await tx.getRepository(SyncAttemptEntity).insert({
-        syncId: sync.id,
-        number: sync.attemptCount,
-        outcome: attempt.outcome,
-        reason: attempt.reason,
-        errorCode: attempt.errorCode,
-        calls: attempt.calls,
-        startedAt: attempt.startedAt,
-        finishedAt: new Date(),
-      });
-      const changes: Partial<SyncEntity> = { state: outcome.state, reason: outcome.reason, leaseUntil: null };
-      if (outcome.state === 'queued') {
-        changes.nextAttemptAt = outcome.retryAt;
-      } else {
-        if (outcome.grade !== undefined) changes.grade = outcome.grade;
-        if (outcome.lmsUserId !== undefined) changes.lmsUserId = outcome.lmsUserId;
-        if (outcome.state === 'synced') changes.syncedAt = new Date();
-      }
-      await tx.getRepository(SyncEntity).update({ id: sync.id }, changes);
+      await tx.getRepository(SyncAttemptEntity).insert(
+        finishes.map(({ sync, attempt }) => ({
+          syncId: sync.id,
+          number: sync.attemptCount,
+          outcome: attempt.outcome,
+          reason: attempt.reason,
+          errorCode: attempt.errorCode,
+          calls: attempt.calls,
+          startedAt: attempt.startedAt,
+          finishedAt,
+        })),
+      );
+      const changes = finishes.map(({ sync, outcome }) => ({
+        id: sync.id,
+        state: outcome.state,
+        reason: outcome.reason,
+        retry_at: outcome.state === 'queued' ? outcome.retryAt.toISOString() : null,
+        set_grade: outcome.state !== 'queued' && outcome.grade !== undefined,
+        grade: outcome.state !== 'queued' ? (outcome.grade ?? null) : null,
+        set_user: outcome.state !== 'queued' && outcome.lmsUserId !== undefined,
+        lms_user_id: outcome.state !== 'queued' ? (outcome.lmsUserId ?? null) : null,
+      }));
+      await tx.query(
+        `UPDATE syncs s SET state = v.state, reason = v.reason, lease_until = NULL, updated_at = now(),
+                next_attempt_at = coalesce(v.retry_at, s.next_attempt_at),
+                grade = CASE WHEN v.set_grade THEN v.grade ELSE s.grade END,
+                lms_user_id = CASE WHEN v.set_user THEN v.lms_user_id ELSE s.lms_user_id END,
+                synced_at = CASE WHEN v.state = 'synced' THEN now() ELSE s.synced_at END
+           FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, state text, reason text, retry_at timestamptz,
+                set_grade boolean, grade double precision, set_user boolean, lms_user_id integer)
+          WHERE s.id = v.id`,
+        [JSON.stringify(changes)],
+      );
     });
   }
 
@@ -124,18 +161,18 @@ export class SyncRepository {
    * `queued` ones whose due time passed more than `staleAfterMs` ago (and whose lease ran out)
    * lost their job (Redis flushed, a worker died).
    */
-  async relayDue(limit: number, staleAfterMs: number, enqueue: (syncs: SyncRef[]) => Promise<boolean>): Promise<number> {
+  async relayDue(limit: number, staleAfterMs: number, pendingGraceMs: number, enqueue: (syncs: SyncRef[]) => Promise<boolean>): Promise<number> {
     return this.db.transaction(async (tx) => {
       const rows = (await tx.query(
         `SELECT id, attempt_count FROM syncs
-          WHERE ((state = 'pending' AND next_attempt_at <= now())
+          WHERE ((state = 'pending' AND next_attempt_at <= now() AND updated_at <= now() - make_interval(secs => $3::double precision / 1000))
               OR (state = 'queued' AND next_attempt_at <= now() - make_interval(secs => $2::double precision / 1000)
                   AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)))
             AND (lease_until IS NULL OR lease_until < now())
           ORDER BY next_attempt_at
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
-        [limit, staleAfterMs],
+        [limit, staleAfterMs, pendingGraceMs],
       )) as { id: string; attempt_count: number }[];
       if (rows.length === 0) return 0;
       const ok = await enqueue(rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count })));

@@ -7,14 +7,15 @@ import { MoodleClient, MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { MoodleUserDirectory } from '../lms/moodle/moodle-user.directory';
-import { attemptPolicyObjection } from './attempt-policy';
+import { MoodleGradeItem } from '../lms/moodle/moodle.types';
+import { attemptPolicyObjection, RivalAttempt } from './attempt-policy';
 import { feedbackHtml } from './feedback';
 import { backoffDelayMs } from './retry-policy';
 import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
 import { SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { SyncQueue } from './sync.queue';
-import { SyncRepository } from './sync.repository';
+import { Finish, SyncRepository } from './sync.repository';
 
 interface Candidate {
   sync: SyncEntity;
@@ -69,16 +70,16 @@ export class SyncService {
     } catch (error) {
       failure = error;
     }
+    const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
       const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
-      if (outcome) {
-        await this.syncs.finish(sync, { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: lms.calls, startedAt }, outcome);
-      } else {
-        unsettled.push(sync);
-      }
+      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: lms.calls, startedAt }, outcome });
+      else unsettled.push(sync);
     }
-    if (unsettled.length > 0) await this.retryOrGiveUp(unsettled, failure, lms, startedAt);
+    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, lms, startedAt) : { finishes: [], retry: null };
+    await this.syncs.finishMany([...finishes, ...retries.finishes]);
+    if (retries.retry) await this.queue.enqueue(retries.retry.syncs, retries.retry.delayMs);
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
     this.logger.log(`mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
@@ -123,11 +124,12 @@ export class SyncService {
 
     const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
     const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
+    const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync));
     const toWrite: Candidate[] = [];
     for (const { sync, score, userId } of enrolled) {
       const item = before.get(userId)!;
       const grade = scaleScore(score, mapping, Number(item.grademin), Number(item.grademax));
-      const decided = await this.decide(mapping, sync, score, grade, item);
+      const decided = this.decide(mapping, sync, score, grade, item, rivals.get(sync.id)!);
       if (decided) settle(sync, { ...decided, grade, lmsUserId: userId });
       else toWrite.push({ sync, score, userId, grade });
     }
@@ -144,9 +146,9 @@ export class SyncService {
   }
 
   /** Why this grade must not be written (attempt policy, lock, override, already there), or null to write it. */
-  private async decide(mapping: MappingEntity, sync: SyncEntity, score: number, grade: number, item: Parameters<MoodleGradeWriter['assertWritable']>[0]): Promise<SyncOutcome | null> {
+  private decide(mapping: MappingEntity, sync: SyncEntity, score: number, grade: number, item: MoodleGradeItem, rivals: RivalAttempt[]): SyncOutcome | null {
     const submission = sync.submission!;
-    const objection = attemptPolicyObjection(mapping.attemptPolicy, { score, receivedAt: submission.receivedAt, submissionId: submission.id }, await this.syncs.rivals(sync));
+    const objection = attemptPolicyObjection(mapping.attemptPolicy, { score, receivedAt: submission.receivedAt, submissionId: submission.id }, rivals);
     if (objection) return { state: 'skipped', reason: objection };
     try {
       this.writer.assertWritable(item);
@@ -161,8 +163,16 @@ export class SyncService {
       : { state: 'skipped', reason: `unchanged: Moodle already holds ${grade}; nothing was sent` };
   }
 
-  /** A transient failure: the batch retries together (one due time, so it is claimed as one batch again) or gives up. */
-  private async retryOrGiveUp(syncs: SyncEntity[], error: unknown, lms: MoodleSession, startedAt: Date): Promise<void> {
+  /**
+   * A transient failure: the batch retries together (one due time, so it is claimed as one batch
+   * again), except syncs that used up SYNC_MAX_ATTEMPTS, which fail with the last error.
+   */
+  private retryOrGiveUp(
+    syncs: SyncEntity[],
+    error: unknown,
+    lms: MoodleSession,
+    startedAt: Date,
+  ): { finishes: Finish[]; retry: { syncs: SyncEntity[]; delayMs: number } | null } {
     const lmsError = error instanceof LmsError ? error : null;
     if (!lmsError) this.logger.error(`unexpected error in a batch of ${syncs.length}`, error instanceof Error ? error.stack : String(error));
     const reason = lmsError?.message ?? `internal error: ${describe(error)}`;
@@ -171,18 +181,19 @@ export class SyncService {
     const attempts = (sync: SyncEntity) => sync.attemptCount - sync.retryBase;
     const delayMs = backoffDelayMs(Math.max(...syncs.map(attempts)), this.config.SYNC_BACKOFF_BASE_MS, this.config.SYNC_BACKOFF_MAX_MS);
     const retryAt = new Date(Date.now() + delayMs);
+    const finishes: Finish[] = [];
     const retrying: SyncEntity[] = [];
     for (const sync of syncs) {
       if (attempts(sync) >= this.config.SYNC_MAX_ATTEMPTS) {
         const finalReason = `gave up after ${attempts(sync)} attempts; last error: ${reason}`;
-        await this.syncs.finish(sync, { outcome: 'failed', reason: finalReason, errorCode, calls, startedAt }, { state: 'failed', reason: finalReason, errorCode });
+        finishes.push({ sync, attempt: { outcome: 'failed', reason: finalReason, errorCode, calls, startedAt }, outcome: { state: 'failed', reason: finalReason, errorCode } });
         this.logger.warn(`sync ${sync.id}: ${finalReason}`);
       } else {
-        await this.syncs.finish(sync, { outcome: 'retry', reason, errorCode, calls, startedAt }, { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` });
+        finishes.push({ sync, attempt: { outcome: 'retry', reason, errorCode, calls, startedAt }, outcome: { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` } });
         retrying.push(sync);
       }
     }
-    await this.queue.enqueue(retrying, delayMs);
+    return { finishes, retry: retrying.length > 0 ? { syncs: retrying, delayMs } : null };
   }
 }
 

@@ -22,7 +22,7 @@ export interface MoodleSite {
   gate?: CallGate;
 }
 
-const RECORDED_BODY_LIMIT = 4000;
+const RECORDED_BODY_LIMIT = 2000;
 
 /** Every function this service calls: the token's external service must hold them all. */
 export const REQUIRED_FUNCTIONS = [
