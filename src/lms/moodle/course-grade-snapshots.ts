@@ -7,40 +7,76 @@ import { MoodleUserGrades } from './moodle.types';
  */
 export const SNAPSHOT_REUSE_MS = 5000;
 
+type Reports = Map<number, MoodleUserGrades>;
+
 interface Snapshot {
   /** When the read was sent: it shows everything written before then. */
   startedAt: number;
-  reports: Promise<Map<number, MoodleUserGrades>>;
+  reports: Promise<Reports>;
+}
+
+interface CourseReads {
+  latest?: Snapshot;
+  /** The read that starts when `latest` is done, shared by everyone who needs something newer. */
+  next?: Promise<Reports>;
 }
 
 /**
  * Course-wide grade reads (gradereport_user_get_grade_items, userid 0), shared between the batches
- * of one worker: a read already under way, or done recently enough, serves every batch that can
- * use it. On a large course each such answer is megabytes; sharing keeps both the calls and the
- * memory down. Only activity items are kept of each answer.
+ * of one worker. On a large course each answer is megabytes, so there is at most one read of a
+ * course in flight: a batch takes the current read if it is recent enough, or else the one read
+ * queued behind it, which every batch waiting meanwhile shares. Only activity items are kept.
  */
 export class CourseGradeSnapshots {
-  private readonly latest = new Map<string, Snapshot>();
+  private readonly courses = new Map<string, CourseReads>();
 
   /** The course's reports as read no earlier than `notBefore` (ms since epoch). */
-  async read(lms: MoodleSession, key: string, courseId: number, notBefore: number): Promise<Map<number, MoodleUserGrades>> {
-    const known = this.latest.get(key);
-    if (known && known.startedAt >= notBefore) return known.reports;
-    const startedAt = Date.now();
-    const reports = lms.getCourseGradeItems(courseId).then((all) => {
-      const byUser = new Map<number, MoodleUserGrades>();
-      for (const report of all) byUser.set(Number(report.userid), { ...report, gradeitems: report.gradeitems.filter((i) => i.itemtype === 'mod') });
-      return byUser;
-    });
-    this.forgetOld(startedAt);
-    this.latest.set(key, { startedAt, reports });
-    reports.catch(() => {
-      if (this.latest.get(key)?.reports === reports) this.latest.delete(key);
-    });
-    return reports;
+  read(lms: MoodleSession, key: string, courseId: number, notBefore: number): Promise<Reports> {
+    this.forgetOld();
+    const reads = this.courses.get(key) ?? {};
+    this.courses.set(key, reads);
+    if (reads.latest && reads.latest.startedAt >= notBefore) return reads.latest.reports;
+    if (reads.next) return reads.next;
+    if (!reads.latest || isSettled(reads.latest)) return this.start(lms, reads, courseId).reports;
+    const next = reads.latest.reports
+      .catch(() => undefined)
+      .then(() => {
+        reads.next = undefined;
+        return this.start(lms, reads, courseId).reports;
+      });
+    reads.next = next;
+    return next;
   }
 
-  private forgetOld(now: number): void {
-    for (const [key, snapshot] of this.latest) if (now - snapshot.startedAt > SNAPSHOT_REUSE_MS) this.latest.delete(key);
+  private start(lms: MoodleSession, reads: CourseReads, courseId: number): Snapshot {
+    const snapshot: Snapshot = { startedAt: Date.now(), reports: lms.getCourseGradeItems(courseId).then(keepActivityItems) };
+    reads.latest = snapshot;
+    settled.set(snapshot, false);
+    snapshot.reports.then(
+      () => settled.set(snapshot, true),
+      () => {
+        settled.set(snapshot, true);
+        if (reads.latest === snapshot) reads.latest = undefined;
+      },
+    );
+    return snapshot;
   }
+
+  private forgetOld(): void {
+    const now = Date.now();
+    for (const [key, reads] of this.courses) {
+      if (!reads.next && reads.latest && isSettled(reads.latest) && now - reads.latest.startedAt > SNAPSHOT_REUSE_MS) this.courses.delete(key);
+    }
+  }
+}
+
+const settled = new WeakMap<Snapshot, boolean>();
+function isSettled(snapshot: Snapshot): boolean {
+  return settled.get(snapshot) === true;
+}
+
+function keepActivityItems(all: MoodleUserGrades[]): Reports {
+  const byUser: Reports = new Map();
+  for (const report of all) byUser.set(Number(report.userid), { ...report, gradeitems: report.gradeitems.filter((i) => i.itemtype === 'mod') });
+  return byUser;
 }
