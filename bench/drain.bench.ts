@@ -113,6 +113,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
     LOG_LEVEL: 'warn',
     // The burst comes from one address here; keep the per-address callback limit (if any) out of the way.
     CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
+    ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
   });
   cleanup.add('service', () => service.stop());
   await service.waitReady('/health/ready');
