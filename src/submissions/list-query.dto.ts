@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayNotEmpty, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -19,6 +20,24 @@ const toStateList = ({ value }: { value: unknown }): unknown => {
   return parts.flatMap((p) => (typeof p === 'string' ? p.split(',') : [p])).map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '');
 };
 
+/** A time-range bound: ISO 8601, inclusive for `from`, exclusive for `to`. */
+const TimeBound = (name: 'from' | 'to', description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ description }),
+    IsOptional(),
+    IsISO8601({ strict: true }, { message: `${name} must be an ISO 8601 time such as 2025-03-01T00:00:00Z` }),
+  );
+
+const ErrorCodeFilter = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ description }),
+    IsOptional(),
+    IsString(),
+    Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'errorCode must be 1-64 letters, digits or _ . -' }),
+  );
+
+const UuidFilter = (name: string) => applyDecorators(ApiPropertyOptional({ format: 'uuid' }), IsOptional(), IsUUID('all', { message: `${name} must be a UUID` }));
+
 export class PageQueryDto {
   @ApiPropertyOptional({ description: 'Rows per page', default: DEFAULT_PAGE_SIZE, minimum: 1, maximum: MAX_PAGE_SIZE })
   @IsOptional()
@@ -37,9 +56,7 @@ export class PageQueryDto {
 
 /** Filters shared by the submission and sync lists. */
 class CommonFilterDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all', { message: 'assessmentId must be a UUID' })
+  @UuidFilter('assessmentId')
   assessmentId?: string;
 
   @ApiPropertyOptional({ description: 'Only rows of mappings in this LMS course', example: 2 })
@@ -64,14 +81,10 @@ export class SubmissionListQueryDto extends CommonFilterDto {
   @Matches(ID_TEXT, { message: 'quizId must be 1-128 letters, digits or . _ @ + : -' })
   quizId?: string;
 
-  @ApiPropertyOptional({ description: 'Received at or after this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('from', 'Received at or after this ISO time')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Received before this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('to', 'Received before this ISO time')
   to?: string;
 }
 
@@ -84,30 +97,19 @@ export class SyncListQueryDto extends CommonFilterDto {
   @IsIn(SYNC_STATES, { each: true, message: `state must be one or more of ${SYNC_STATES.join(', ')} (comma-separated)` })
   state?: SyncState[];
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all', { message: 'mappingId must be a UUID' })
+  @UuidFilter('mappingId')
   mappingId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all', { message: 'submissionId must be a UUID' })
+  @UuidFilter('submissionId')
   submissionId?: string;
 
-  @ApiPropertyOptional({ description: 'The error code of the latest attempt, e.g. accessexception, invalidtoken, score_out_of_scale' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'errorCode must be 1-64 letters, digits or _ . -' })
+  @ErrorCodeFilter('The error code of the latest attempt, e.g. accessexception, invalidtoken, score_out_of_scale')
   errorCode?: string;
 
-  @ApiPropertyOptional({ description: 'Created at or after this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('from', 'Created at or after this ISO time')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Created before this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('to', 'Created before this ISO time')
   to?: string;
 }
 
@@ -125,14 +127,10 @@ export class BulkRetryDto {
   @IsIn(RETRYABLE_STATES, { each: true, message: `state must be one or more of ${RETRYABLE_STATES.join(', ')}: only finished syncs that did not reach Moodle can be retried` })
   state?: RetryableState[];
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all', { message: 'mappingId must be a UUID' })
+  @UuidFilter('mappingId')
   mappingId?: string;
 
-  @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
-  @IsUUID('all', { message: 'assessmentId must be a UUID' })
+  @UuidFilter('assessmentId')
   assessmentId?: string;
 
   @ApiPropertyOptional({ example: 2 })
@@ -148,20 +146,13 @@ export class BulkRetryDto {
   @MaxLength(128)
   user?: string;
 
-  @ApiPropertyOptional({ description: 'The error code of the latest attempt, e.g. accessexception' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'errorCode must be 1-64 letters, digits or _ . -' })
+  @ErrorCodeFilter('The error code of the latest attempt, e.g. accessexception')
   errorCode?: string;
 
-  @ApiPropertyOptional({ description: 'Syncs created at or after this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('from', 'Syncs created at or after this ISO time')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Syncs created before this ISO time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'to must be an ISO 8601 time such as 2025-03-01T00:00:00Z' })
+  @TimeBound('to', 'Syncs created before this ISO time')
   to?: string;
 }
 
