@@ -189,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = plainToInstance(AppConfig, input, { exposeDefaultValues: true });
   const errors = validateSync(config, { whitelist: false });
   const problems = errors.map((e) => {
+    if (input[e.property] === undefined) return `${e.property}: is required but not set`;
     const text = Object.values(e.constraints ?? {}).join('; ');
     return `${e.property}: ${text || 'invalid'}`;
   });
