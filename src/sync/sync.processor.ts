@@ -22,7 +22,7 @@ export class SyncProcessor implements OnApplicationBootstrap, BeforeApplicationS
 
   onApplicationBootstrap(): void {
     void this.queue
-      .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId))
+      .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId, String(job.id)))
       .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));
     this.logger.log(`sync worker started (concurrency ${this.config.SYNC_CONCURRENCY})`);
   }

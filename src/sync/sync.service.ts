@@ -46,12 +46,13 @@ export class SyncService {
     private readonly limiter: LmsCallLimiter,
   ) {}
 
-  async process(syncId: string): Promise<void> {
+  /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
+  async process(syncId: string, jobId = syncId): Promise<void> {
     const batch = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE, this.config.SYNC_LEASE_MS);
     if (batch.length === 0) return; // finished already, not due, or another worker holds it
     const mapping = batch[0]!.mapping!;
     try {
-      await this.attempt(mapping, batch);
+      await this.attempt(mapping, batch, jobId);
     } finally {
       // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
       const next = await this.syncs.nextDue(mapping.id);
@@ -59,7 +60,7 @@ export class SyncService {
     }
   }
 
-  private async attempt(mapping: MappingEntity, batch: SyncEntity[]): Promise<void> {
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[], jobId: string): Promise<void> {
     const startedAt = new Date();
     const connection = mapping.connection!;
     const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted), gate: this.limiter.gateFor(connection) });
@@ -81,7 +82,7 @@ export class SyncService {
     await this.syncs.finishMany([...finishes, ...retries.finishes]);
     if (retries.retry) await this.queue.enqueue(retries.retry.syncs, retries.retry.delayMs);
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
-    this.logger.log(`mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
+    this.logger.log(`job ${jobId}, mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
 
   /** Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails. */
