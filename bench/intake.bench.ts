@@ -144,7 +144,7 @@ runBench('bench:intake', limitMs, async (cleanup) => {
     ROLE: 'api',
     LOG_LEVEL: 'warn',
     // All load comes from 127.0.0.1: the per-address callback limit (if any) stays on, but out of reach.
-    CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
+    CALLBACK_RATE_LIMIT_PER_MIN: process.env.BENCH_CALLBACK_RATE_LIMIT_PER_MIN ?? String(1_000_000_000),
     // e.g. BENCH_SERVICE_NODE_OPTIONS=--cpu-prof to profile the service under load.
     ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
   });
