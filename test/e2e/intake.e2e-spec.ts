@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SubmissionEntity } from '../../src/submissions/submission.entity';
 import { SyncEntity } from '../../src/sync/sync.entity';
 import { CALLBACK_KEY, GradeSyncContext, SITE } from '../support/grade-sync-context';
+import { specFixture } from '../support/spec-fixtures';
 
-const FIXTURES = join(__dirname, '../../../shared/spec/fixtures');
-const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+const fixture = (name: string) => specFixture(name).toString('utf8');
 
 describe('POST /speechace/callback (intake)', () => {
   let ctx: GradeSyncContext;

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { HttpException } from '@nestjs/common';
 import { parseCallbackBody } from '../../src/intake/callback-body.parser';
 import { CallbackFields, CallbackQuery, readCallbackFields } from '../../src/intake/callback-fields';
+import { specFixture } from '../support/spec-fixtures';
 
-const FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../../../shared/spec/fixtures');
-const fixture = (name: string): Buffer => readFileSync(resolve(FIXTURES_DIR, name));
+const fixture = specFixture;
 
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';

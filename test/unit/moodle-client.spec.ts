@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { createServer, IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { AppConfig } from '../../src/config/app-config';
 import { LmsError } from '../../src/lms/moodle/moodle-errors';
 import { MoodleClient, MoodleSession } from '../../src/lms/moodle/moodle.client';
+import { RecordedCall, recordedMoodleCalls } from '../support/spec-fixtures';
 
 /* ------------------------------------------------------------------------------------------------
  * Recorded Moodle 5.0.6 calls (shared spec fixtures): bodies are picked by their `case` names.
  * --------------------------------------------------------------------------------------------- */
 
-interface RecordedCall {
-  case: string;
-  wsfunction: string;
-  params: [string, string][];
-  httpStatus: number;
-  contentType: string;
-  body: string;
-}
 
-const FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../../../shared/spec/fixtures');
-const RECORDED: RecordedCall[] = (JSON.parse(readFileSync(resolve(FIXTURES_DIR, 'moodle-recorded.json'), 'utf8')) as { calls: RecordedCall[] }).calls;
+const RECORDED: RecordedCall[] = recordedMoodleCalls();
 
 /** The one recorded call with exactly this `case` name. */
 function recorded(caseName: string): RecordedCall {

@@ -1,26 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import qs from 'qs';
 import { DEFAULT_SERVICE_FUNCTIONS } from '../moodle-simulator/handlers';
 import { MoodleSimulator } from '../moodle-simulator/moodle-simulator';
+import { RecordedCall, recordedMoodleCalls } from '../support/spec-fixtures';
 
 /*
  * Fidelity of the Moodle simulator: every call recorded from a real Moodle 5.0.6 is replayed, in
  * the order it was made, with the simulator brought to the recorded state before each one.
  */
 
-const FIXTURES = process.env.MOODLE_RECORDED_FIXTURES ?? '/work/shared/spec/fixtures/moodle-recorded.json';
-
-interface RecordedCall {
-  case: string;
-  wsfunction: string;
-  params: [string, string][];
-  httpStatus: number;
-  contentType: string;
-  body: string;
-}
 
 interface Answer {
   status: number;
@@ -253,10 +243,9 @@ function compareBodies(sim: MoodleSimulator, step: Step, recorded: RecordedCall,
   }
 }
 
-const describeReplay = existsSync(FIXTURES) ? describe : describe.skip;
-
-describeReplay('MoodleSimulator replays moodle-recorded.json', () => {
-  const recorded: RecordedCall[] = existsSync(FIXTURES) ? JSON.parse(readFileSync(FIXTURES, 'utf8')).calls : [];
+// The fixtures are part of the contract: a missing file fails here rather than skipping the replay.
+describe('MoodleSimulator replays moodle-recorded.json', () => {
+  const recorded: RecordedCall[] = recordedMoodleCalls();
   let sim: MoodleSimulator;
 
   beforeAll(async () => {

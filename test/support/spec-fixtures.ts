@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** ../shared/spec/fixtures beside the repository (as CI lays it out), or SPEC_FIXTURES_DIR. */
+export const SPEC_FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../../../shared/spec/fixtures');
+
+export function specFixture(name: string): Buffer {
+  return readFileSync(resolve(SPEC_FIXTURES_DIR, name));
+}
+
+/** One call recorded from a real Moodle 5.0.6 in moodle-recorded.json. */
+export interface RecordedCall {
+  case: string;
+  wsfunction: string;
+  params: [string, string][];
+  httpStatus: number;
+  contentType: string;
+  body: string;
+}
+
+export function recordedMoodleCalls(): RecordedCall[] {
+  return (JSON.parse(specFixture('moodle-recorded.json').toString('utf8')) as { calls: RecordedCall[] }).calls;
+}
