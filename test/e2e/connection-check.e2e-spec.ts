@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { GradeSyncContext, seedSite, SITE } from '../support/grade-sync-context';
+import { freePort } from '../support/ports';
 
 interface Problem {
   code: string;
@@ -30,15 +30,6 @@ interface Report {
 const ASSIGN_WITH_COMMENTS = { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid };
 const ASSIGN_NO_COMMENTS = { type: 'assign', assignmentId: SITE.assignNoComments.id, cmid: SITE.assignNoComments.cmid };
 const LTI = { type: 'activity', component: SITE.lti.component, cmid: SITE.lti.cmid, itemNumber: 0 };
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('POST /api/v1/connections/:id/test', () => {
   let ctx: GradeSyncContext;
@@ -182,7 +173,7 @@ describe('POST /api/v1/connections/:id/test', () => {
 
   it('reports an LMS nobody listens on as unreachable, with the reason', async () => {
     const { id, mappingIds } = await connectionWith([ASSIGN_WITH_COMMENTS]);
-    await ctx.admin('patch', `/api/v1/connections/${id}`).send({ baseUrl: `http://127.0.0.1:${await closedPort()}` }).expect(200);
+    await ctx.admin('patch', `/api/v1/connections/${id}`).send({ baseUrl: `http://127.0.0.1:${await freePort()}` }).expect(200);
     const report = await test(id);
     expect(report).toMatchObject({ ok: false, reachable: false, tokenValid: null, siteName: null });
     expect(report.problems).toEqual([expect.objectContaining({ code: 'lms_unreachable', message: expect.stringMatching(/could not reach Moodle at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/) })]);

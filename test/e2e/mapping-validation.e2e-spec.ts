@@ -1,15 +1,6 @@
-import { createServer } from 'node:net';
 import { MappingEntity } from '../../src/mappings/mapping.entity';
 import { GradeSyncContext, seedSite, SITE } from '../support/grade-sync-context';
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/ports';
 
 /** Mappings are checked against Moodle on create and on a change of course or target. */
 describe('mapping validation against Moodle', () => {
@@ -118,7 +109,7 @@ describe('mapping validation against Moodle', () => {
     });
 
     it('nobody listening on the connection\'s port', async () => {
-      const closed = (await ctx.newConnection({ baseUrl: `http://127.0.0.1:${await closedPort()}` })).id;
+      const closed = (await ctx.newConnection({ baseUrl: `http://127.0.0.1:${await freePort()}` })).id;
       const res = await post({}, closed);
       expect(res.status).toBe(201);
       expect(res.body.warnings).toEqual([expect.stringMatching(/^could not check the mapping against Moodle: .*Could not reach the LMS: ECONNREFUSED/)]);

@@ -6,7 +6,7 @@ import { MoodleSimulator } from '../moodle-simulator/moodle-simulator';
 import { seedSite, SITE } from '../support/grade-sync-context';
 import { createDatabase } from '../support/test-app';
 import { runId, TEST_REDIS_URL } from '../support/test-env';
-import { createServer } from 'node:net';
+import { freePort } from '../support/ports';
 import { waitFor } from '../support/wait';
 
 /** The real process, logging at trace level: no secret may show up in its output or its answers. */
@@ -83,14 +83,3 @@ describe('secrets stay secret', () => {
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
