@@ -11,13 +11,14 @@ import os from 'node:os';
 import { Client } from 'pg';
 import { MoodleSimulator, SimCall } from '../test/moodle-simulator/moodle-simulator';
 import { seedDemo } from '../test/moodle-simulator/seeds';
-import { choiceFromEnv, describeCode, loadAverage, log, newRunId, numberFromEnv, REDIS_URL, settingsOrExit, sleep } from './lib/bench-env';
+import { choiceFromEnv, describeCode, loadAverage, log, newRunId, numberFromEnv, settingsOrExit, sleep } from './lib/bench-env';
 import { runBench } from './lib/cleanup';
 import { createBenchStorage } from './lib/database';
-import { callbackBody, configureGradeSync, LMS_COURSE_ID, newAdminToken, newEncryptionKey, TARGETS, TargetKind } from './lib/grade-sync-setup';
+import { callbackBody, configureGradeSync, LMS_COURSE_ID, TARGETS, TargetKind } from './lib/grade-sync-setup';
 import { formatMb } from './lib/memory';
 import { postCallbacks } from './lib/post-callbacks';
-import { ChildServer, ensureBuilt, startService } from './lib/processes';
+import { ChildServer, ensureBuilt } from './lib/processes';
+import { startGradeSyncService } from './lib/grade-sync-service';
 import { countSyncStates, formatStates, StateCounts } from './lib/sync-states';
 import { markdownTable, verdict } from './lib/table';
 
@@ -102,21 +103,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   await db.connect();
   cleanup.add('PostgreSQL client', () => db.end());
 
-  const adminToken = newAdminToken();
-  const service = await startService('service', {
-    DATABASE_URL: storage.databaseUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: `${storage.redisPrefix}svc`,
-    ADMIN_API_TOKEN: adminToken,
-    ENCRYPTION_KEY: newEncryptionKey(),
-    ROLE: 'all',
-    LOG_LEVEL: 'warn',
-    // The burst comes from one address here; keep the per-address callback limit (if any) out of the way.
-    CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
-    ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
-  });
-  cleanup.add('service', () => service.stop());
-  await service.waitReady('/health/ready');
+  const { service, adminToken } = await startGradeSyncService(storage, 'all', cleanup);
   await configureGradeSync(service.baseUrl, adminToken, sim, target);
 
   sim.setLatencyMs(LATENCY_MS);

@@ -13,10 +13,11 @@ import { seedDemo } from '../test/moodle-simulator/seeds';
 import { describeCode, loadAverage, log, newRunId, numberFromEnv, REDIS_URL, settingsOrExit } from './lib/bench-env';
 import { runBench } from './lib/cleanup';
 import { createBenchStorage } from './lib/database';
-import { callbackBody, configureGradeSync, newAdminToken, newEncryptionKey } from './lib/grade-sync-setup';
+import { callbackBody, configureGradeSync } from './lib/grade-sync-setup';
+import { startGradeSyncService } from './lib/grade-sync-service';
 import { LoadFigures, runLoad } from './lib/load';
 import { formatMb } from './lib/memory';
-import { ChildServer, ensureBuilt, startMinimalServer, startService } from './lib/processes';
+import { ChildServer, ensureBuilt, startMinimalServer } from './lib/processes';
 import { RowCounter } from './lib/row-counter';
 import { markdownTable, verdict } from './lib/table';
 
@@ -133,23 +134,7 @@ runBench('bench:intake', limitMs, async (cleanup) => {
 
   let n = 0;
   const nextBody = () => callbackBody(runId, n++, 4);
-  const adminToken = newAdminToken();
-
-  const service = await startService('service', {
-    DATABASE_URL: storage.databaseUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: `${storage.redisPrefix}svc`,
-    ADMIN_API_TOKEN: adminToken,
-    ENCRYPTION_KEY: newEncryptionKey(),
-    ROLE: 'api',
-    LOG_LEVEL: 'warn',
-    // All load comes from 127.0.0.1: the per-address callback limit (if any) stays on, but out of reach.
-    CALLBACK_RATE_LIMIT_PER_MIN: process.env.BENCH_CALLBACK_RATE_LIMIT_PER_MIN ?? String(1_000_000_000),
-    // e.g. BENCH_SERVICE_NODE_OPTIONS=--cpu-prof to profile the service under load.
-    ...(process.env.BENCH_SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS } : {}),
-  });
-  cleanup.add('service', () => service.stop());
-  await service.waitReady('/health/ready');
+  const { service, adminToken } = await startGradeSyncService(storage, 'api', cleanup);
   await configureGradeSync(service.baseUrl, adminToken, sim, 'assign');
   const minimal = await startMinimalServer({ DATABASE_URL: storage.databaseUrl, REDIS_URL, QUEUE_PREFIX: `${storage.redisPrefix}min` });
   cleanup.add('minimal server', () => minimal.stop());
