@@ -13,6 +13,7 @@ interface Snapshot {
   /** When the read was sent: it shows everything written before then. */
   startedAt: number;
   reports: Promise<Reports>;
+  done: boolean;
 }
 
 interface CourseReads {
@@ -37,7 +38,7 @@ export class CourseGradeSnapshots {
     this.courses.set(key, reads);
     if (reads.latest && reads.latest.startedAt >= notBefore) return reads.latest.reports;
     if (reads.next) return reads.next;
-    if (!reads.latest || isSettled(reads.latest)) return this.start(lms, reads, courseId).reports;
+    if (!reads.latest || reads.latest.done) return this.start(lms, reads, courseId).reports;
     const next = reads.latest.reports
       .catch(() => undefined)
       .then(() => {
@@ -49,13 +50,12 @@ export class CourseGradeSnapshots {
   }
 
   private start(lms: MoodleSession, reads: CourseReads, courseId: number): Snapshot {
-    const snapshot: Snapshot = { startedAt: Date.now(), reports: lms.getCourseGradeItems(courseId).then(keepActivityItems) };
+    const snapshot: Snapshot = { startedAt: Date.now(), reports: lms.getCourseGradeItems(courseId).then(keepActivityItems), done: false };
     reads.latest = snapshot;
-    settled.set(snapshot, false);
     snapshot.reports.then(
-      () => settled.set(snapshot, true),
+      () => (snapshot.done = true),
       () => {
-        settled.set(snapshot, true);
+        snapshot.done = true;
         if (reads.latest === snapshot) reads.latest = undefined;
       },
     );
@@ -65,14 +65,9 @@ export class CourseGradeSnapshots {
   private forgetOld(): void {
     const now = Date.now();
     for (const [key, reads] of this.courses) {
-      if (!reads.next && reads.latest && isSettled(reads.latest) && now - reads.latest.startedAt > SNAPSHOT_REUSE_MS) this.courses.delete(key);
+      if (!reads.next && reads.latest?.done && now - reads.latest.startedAt > SNAPSHOT_REUSE_MS) this.courses.delete(key);
     }
   }
-}
-
-const settled = new WeakMap<Snapshot, boolean>();
-function isSettled(snapshot: Snapshot): boolean {
-  return settled.get(snapshot) === true;
 }
 
 function keepActivityItems(all: MoodleUserGrades[]): Reports {
