@@ -16,9 +16,9 @@ function pictureUrls(ctx: WsContext): { profileimageurlsmall: string; profileima
   return { profileimageurlsmall: `${base}/f2`, profileimageurl: `${base}/f1` };
 }
 
-/** user_description() order, as returned by core_user_get_users_by_field. */
-function userDetails(ctx: WsContext, user: SimUser): Record<string, unknown> {
-  const details: Record<string, unknown> = {
+/** The identity fields both user answers start with, in Moodle's order (idnumber only when set). */
+function identity(user: SimUser): Record<string, unknown> {
+  return {
     id: user.id,
     username: user.username,
     firstname: user.firstname,
@@ -26,9 +26,13 @@ function userDetails(ctx: WsContext, user: SimUser): Record<string, unknown> {
     fullname: fullname(user),
     email: user.email,
     department: '',
+    ...(user.idnumber ? { idnumber: user.idnumber } : {}),
   };
-  if (user.idnumber) details.idnumber = user.idnumber;
-  return Object.assign(details, {
+}
+
+/** user_description() order, as returned by core_user_get_users_by_field. */
+function userDetails(ctx: WsContext, user: SimUser): Record<string, unknown> {
+  return Object.assign(identity(user), {
     firstaccess: 0,
     lastaccess: 0,
     auth: 'manual',
@@ -149,14 +153,7 @@ export const coreEnrolGetEnrolledUsers: WsHandler = (ctx, raw) => {
   return users.map((user) => {
     const enrolment = enrolments.find((e) => e.userId === user.id);
     const all: Record<string, unknown> = {
-      id: user.id,
-      username: user.username,
-      firstname: user.firstname,
-      lastname: user.lastname,
-      fullname: fullname(user),
-      email: user.email,
-      department: '',
-      ...(user.idnumber ? { idnumber: user.idnumber } : {}),
+      ...identity(user),
       firstaccess: 0,
       lastaccess: 0,
       lastcourseaccess: 0,
