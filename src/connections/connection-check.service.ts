@@ -1,11 +1,10 @@
-import { LmsCallLimiter } from '../lms/lms-call.limiter';
+import { LmsSessions } from '../lms/lms-sessions';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
-import { MoodleClient, MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
+import { MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MappingEntity } from '../mappings/mapping.entity';
 import {
@@ -26,17 +25,14 @@ export class ConnectionCheckService {
   constructor(
     private readonly connections: ConnectionsService,
     @InjectRepository(MappingEntity) private readonly mappings: Repository<MappingEntity>,
-    private readonly moodle: MoodleClient,
+    private readonly sessions: LmsSessions,
     private readonly targets: MappingTargetValidator,
-    private readonly cipher: CredentialCipher,
     private readonly audit: AuditService,
-    private readonly limiter: LmsCallLimiter,
   ) {}
 
   async check(actor: Principal, id: string): Promise<ConnectionCheckView> {
     const connection = await this.connections.find(id);
-    const token = this.cipher.decrypt(connection.tokenEncrypted);
-    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token, gate: this.limiter.gateFor(connection) });
+    const { lms, token } = this.sessions.open(connection);
     const mappings = await this.mappings.find({ where: { connectionId: id }, order: { createdAt: 'ASC' } });
     const report = redactSecret(await this.run(lms, connection.baseUrl, id, mappings), token);
     const summary = { ok: report.ok, reachable: report.reachable, tokenValid: report.tokenValid, problems: report.problems.map((p) => p.code) };

@@ -1,10 +1,9 @@
-import { LmsCallLimiter } from '../lms/lms-call.limiter';
+import { LmsSessions } from '../lms/lms-sessions';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { ConnectionEntity } from '../connections/connection.entity';
-import { MoodleClient, MoodleSession } from '../lms/moodle/moodle.client';
+import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { MoodleAssignment } from '../lms/moodle/moodle.types';
@@ -120,17 +119,15 @@ class CheckHalted extends Error {}
 export class MappingTargetValidator {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly moodle: MoodleClient,
+    private readonly sessions: LmsSessions,
     private readonly writer: MoodleGradeWriter,
-    private readonly cipher: CredentialCipher,
-    private readonly limiter: LmsCallLimiter,
   ) {}
 
   /** Throws 400 when Moodle says the course, item or assignment is wrong; returns warnings otherwise. */
   async validate(connectionId: string, courseId: number, target: MappingTarget): Promise<string[]> {
     const connection = await this.db.getRepository(ConnectionEntity).findOneByOrFail({ id: connectionId });
-    const token = this.cipher.decrypt(connection.tokenEncrypted);
-    const inspection = redactSecret(await this.inspect(this.moodle.session({ baseUrl: connection.baseUrl, token, gate: this.limiter.gateFor(connection) }), courseId, target), token);
+    const { lms, token } = this.sessions.open(connection);
+    const inspection = redactSecret(await this.inspect(lms, courseId, target), token);
     const refusals = inspection.problems.filter((p) => p.kind === 'refusal');
     if (refusals.length > 0) {
       throw new BadRequestException(`The mapping does not match Moodle (course ${courseId}): ${refusals.map((p) => p.message).join('; ')}`);

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { AppConfig } from '../config/app-config';
 import { MappingEntity } from '../mappings/mapping.entity';
-import { LmsCallLimiter } from '../lms/lms-call.limiter';
-import { MoodleClient, MoodleSession } from '../lms/moodle/moodle.client';
+import { LmsSessions } from '../lms/lms-sessions';
+import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { MoodleUserDirectory } from '../lms/moodle/moodle-user.directory';
@@ -39,11 +38,9 @@ export class SyncService {
     private readonly config: AppConfig,
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
-    private readonly moodle: MoodleClient,
+    private readonly sessions: LmsSessions,
     private readonly users: MoodleUserDirectory,
     private readonly writer: MoodleGradeWriter,
-    private readonly cipher: CredentialCipher,
-    private readonly limiter: LmsCallLimiter,
   ) {}
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
@@ -63,7 +60,7 @@ export class SyncService {
   private async attempt(mapping: MappingEntity, batch: SyncEntity[], jobId: string): Promise<void> {
     const startedAt = new Date();
     const connection = mapping.connection!;
-    const lms = this.moodle.session({ baseUrl: connection.baseUrl, token: this.cipher.decrypt(connection.tokenEncrypted), gate: this.limiter.gateFor(connection) });
+    const { lms } = this.sessions.open(connection);
     const outcomes: Outcomes = new Map();
     let failure: unknown = null;
     try {
