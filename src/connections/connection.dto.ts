@@ -56,9 +56,3 @@ export class ConnectionView {
     return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, rateLimitPerSecond: c.rateLimitPerSecond, maxConcurrency: c.maxConcurrency, createdAt: c.createdAt, updatedAt: c.updatedAt };
   }
 }
-
-export class ApiErrorView {
-  @ApiProperty() statusCode!: number;
-  @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }) message!: string | string[];
-  @ApiPropertyOptional() error?: string;
-}

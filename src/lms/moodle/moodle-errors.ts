@@ -40,7 +40,3 @@ export class LmsError extends Error {
     return new LmsError(transient ? 'transient' : 'permanent', `http_${status}`, `LMS answered HTTP ${status}${hint}: ${snippet}`);
   }
 }
-
-export function errorCodeHint(code: string): string | undefined {
-  return HINTS[code];
-}
