@@ -1,6 +1,6 @@
 import { SYNC_STATES } from '../../src/sync/sync.entity';
 import { ConnectionEntity } from '../../src/connections/connection.entity';
-import { GradeSyncContext, SITE } from '../support/grade-sync-context';
+import { GradeSyncContext, mappingBody, SITE } from '../support/grade-sync-context';
 
 describe('admin API (/api/v1)', () => {
   let ctx: GradeSyncContext;
@@ -84,16 +84,8 @@ describe('admin API (/api/v1)', () => {
       ['an unknown assessment', { assessmentId: '00000000-0000-4000-8000-000000000000' }, /does not name an existing assessment/],
       ['an unknown attempt policy', { attemptPolicy: 'average' }, /attemptPolicy/],
     ])('answers 400 for %s', async (_name, overrides, message) => {
-      const base = {
-        assessmentId: (await ctx.newAssessment({ speechaceCourseId: `adm-v-${Math.random()}` })).id,
-        connectionId: (await ctx.newConnection()).id,
-        lmsCourseId: 2,
-        target: { type: 'assign', assignmentId: 2, cmid: 3 },
-        userMatch: 'id',
-        scoreField: 'overall',
-        sourceScale: { min: 0, max: 9 },
-      };
-      const res = await ctx.admin('post', '/api/v1/mappings').send({ ...base, ...overrides });
+      const assessmentId = (await ctx.newAssessment({ speechaceCourseId: `adm-v-${Math.random()}` })).id;
+      const res = await ctx.admin('post', '/api/v1/mappings').send(mappingBody(assessmentId, (await ctx.newConnection()).id, overrides));
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body.message)).toMatch(message);
     });

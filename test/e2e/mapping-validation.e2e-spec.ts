@@ -1,5 +1,5 @@
 import { MappingEntity } from '../../src/mappings/mapping.entity';
-import { GradeSyncContext, seedSite, SITE } from '../support/grade-sync-context';
+import { GradeSyncContext, mappingBody, seedSite, SITE } from '../support/grade-sync-context';
 import { freePort } from '../support/ports';
 
 /** Mappings are checked against Moodle on create and on a change of course or target. */
@@ -19,16 +19,8 @@ describe('mapping validation against Moodle', () => {
   });
 
   async function post(overrides: Record<string, unknown>, connection = connectionId) {
-    const res = await ctx.admin('post', '/api/v1/mappings').send({
-      assessmentId: (await ctx.newAssessment({ speechaceCourseId: `valid-${++n}` })).id,
-      connectionId: connection,
-      lmsCourseId: SITE.courseId,
-      target: { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid },
-      userMatch: 'id',
-      scoreField: 'overall',
-      sourceScale: { min: 0, max: 9 },
-      ...overrides,
-    });
+    const assessmentId = (await ctx.newAssessment({ speechaceCourseId: `valid-${++n}` })).id;
+    const res = await ctx.admin('post', '/api/v1/mappings').send(mappingBody(assessmentId, connection, overrides));
     expect(JSON.stringify(res.body)).not.toContain(ctx.sim.token);
     return res;
   }

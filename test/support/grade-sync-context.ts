@@ -61,16 +61,7 @@ export class GradeSyncContext {
   async newMapping(overrides: Record<string, unknown> = {}): Promise<Views> {
     const assessmentId = (overrides.assessmentId as string | undefined) ?? (await this.newAssessment()).id;
     const connectionId = (overrides.connectionId as string | undefined) ?? (await this.newConnection()).id;
-    const res = await this.admin('post', '/api/v1/mappings').send({
-      assessmentId,
-      connectionId,
-      lmsCourseId: SITE.courseId,
-      target: { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid },
-      userMatch: 'id',
-      scoreField: 'overall',
-      sourceScale: { min: 0, max: 9 },
-      ...overrides,
-    });
+    const res = await this.admin('post', '/api/v1/mappings').send(mappingBody(assessmentId, connectionId, overrides));
     expect(res.status).toBe(201);
     return res.body as Views;
   }
@@ -123,4 +114,18 @@ export function seedSite(sim: MoodleSimulator): void {
   sim.addAssignment({ id: SITE.assignNoComments.id, cmid: SITE.assignNoComments.cmid, courseId: SITE.courseId, name: 'Speaking task 1', feedbackComments: false });
   sim.addAssignment({ id: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid, courseId: SITE.courseId, name: 'Speaking task 2', feedbackComments: true });
   sim.addActivity({ component: SITE.lti.component, instance: SITE.lti.instance, cmid: SITE.lti.cmid, courseId: SITE.courseId, name: 'External speaking tool' });
+}
+
+/** A valid POST /api/v1/mappings body: overall score on 0-9 into assignment 2 (cmid 3) of course 2, users matched on id. */
+export function mappingBody(assessmentId: string, connectionId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    assessmentId,
+    connectionId,
+    lmsCourseId: SITE.courseId,
+    target: { type: 'assign', assignmentId: SITE.assignWithComments.id, cmid: SITE.assignWithComments.cmid },
+    userMatch: 'id',
+    scoreField: 'overall',
+    sourceScale: { min: 0, max: 9 },
+    ...overrides,
+  };
 }
