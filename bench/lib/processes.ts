@@ -127,7 +127,8 @@ export class ChildServer {
 /** The real service, dist/src/main.js as `npm run start:prod` runs it, on a free port. */
 export async function startService(name: string, env: Record<string, string>): Promise<ChildServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-e', `${EXIT_WITH_BENCH}require(${JSON.stringify(SERVICE_ENTRY)});`], {
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, '-e', `${EXIT_WITH_BENCH}require(${JSON.stringify(SERVICE_ENTRY)});`], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { MATCHES } from '../sync/sync-matching';
 
@@ -61,24 +63,33 @@ interface StoredRow {
   attempt_count: number;
 }
 
+/**
+ * Intake's statements go straight to TypeORM's `pg` pool (same connections, same limits) as a
+ * named prepared statement: the request path is the hot path of an exam's burst, and TypeORM's
+ * query runner and a fresh parse and plan of the CTE per callback cost more than the insert.
+ */
 @Injectable()
 export class IntakeRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly pool: Pool;
+
+  constructor(@InjectDataSource() db: DataSource) {
+    this.pool = (db.driver as PostgresDriver).master as Pool;
+  }
 
   async store(submission: NewSubmission): Promise<StoredSubmission> {
     const values = COLUMNS.map(([key]) => (key === 'scores' ? JSON.stringify(submission.scores) : submission[key]));
-    const rows = (await this.db.query(STORE, values)) as StoredRow[];
+    const { rows } = await this.pool.query<StoredRow>({ name: 'intake-store', text: STORE, values });
     if (rows.length === 0) return this.existing(submission.dedupeHash);
     return { submissionId: rows[0]!.submission_id, duplicate: false, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
 
   private async existing(dedupeHash: string): Promise<StoredSubmission> {
-    const rows = (await this.db.query(
+    const { rows } = await this.pool.query<StoredRow>(
       `SELECT sub.id AS submission_id, s.id, s.mapping_id, s.state, s.attempt_count
          FROM submissions sub LEFT JOIN syncs s ON s.submission_id = sub.id
         WHERE sub.dedupe_hash = $1 ORDER BY s.seq`,
       [dedupeHash],
-    )) as StoredRow[];
+    );
     return { submissionId: rows[0]!.submission_id, duplicate: true, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
 }

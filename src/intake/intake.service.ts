@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, NotFoundException, ServiceUnavailableException, UnauthorizedException } from '@nestjs/common';
 import { secretMatchesAny } from '../common/crypto/secret-hash';
-import { AppConfig } from '../config/app-config';
 import { CallbackUrlSigner } from '../mappings/callback-url.signer';
 import { MetricsService } from '../metrics/metrics.service';
-import { SyncQueue } from '../sync/sync.queue';
+import { SyncWakeups } from '../sync/sync-wakeups';
 import { AssessmentKeyCache } from '../assessments/assessment-key.cache';
 import { parseCallbackBody } from './callback-body.parser';
 import { CallbackFields, CallbackQuery, readCallbackFields } from './callback-fields';
-import { IntakeRepository, StoredSubmission } from './intake.repository';
+import { IntakeRepository } from './intake.repository';
 
 export interface CallbackRequest {
   rawBody: Buffer;
@@ -24,7 +23,11 @@ export interface CallbackReceipt {
   syncs: { id: string; mappingId: string; state: string }[];
 }
 
-/** Where a callback enters: parse, check the key, store durably, enqueue. Nothing remote. */
+/**
+ * Where a callback enters: parse, check the key, store durably, wake the worker. Nothing remote.
+ * The syncs stay `pending` (no second write on the request path); SyncWakeups tells the worker
+ * about them without making the callback wait for Redis.
+ */
 @Injectable()
 export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
@@ -32,10 +35,9 @@ export class IntakeService {
   constructor(
     private readonly intake: IntakeRepository,
     private readonly keys: AssessmentKeyCache,
-    private readonly queue: SyncQueue,
+    private readonly wakeups: SyncWakeups,
     private readonly signer: CallbackUrlSigner,
     private readonly metrics: MetricsService,
-    private readonly config: AppConfig,
   ) {}
 
   async receive(request: CallbackRequest): Promise<CallbackReceipt> {
@@ -74,7 +76,7 @@ export class IntakeService {
         signedMappingId,
       }),
     );
-    if (!stored.duplicate) await this.enqueue(stored);
+    if (!stored.duplicate) this.wakeups.notify(stored.syncs);
     return {
       submissionId: stored.submissionId,
       duplicate: stored.duplicate,
@@ -90,15 +92,6 @@ export class IntakeService {
       throw new UnauthorizedException('The signed callback URL was altered: sig does not match its mapping (mid) and userid');
     }
     return signature.mappingId;
-  }
-
-  /**
-   * After the commit. The syncs stay `pending` (no second write on the request path): a worker
-   * takes pending syncs as readily as queued ones, and the outbox relay enqueues any pending sync
-   * that no worker took within OUTBOX_PENDING_GRACE_MS, which covers a Redis failure here.
-   */
-  private async enqueue(stored: StoredSubmission): Promise<void> {
-    await this.queue.enqueue(stored.syncs, this.config.SYNC_BATCH_WINDOW_MS);
   }
 
   /** The database is the promise we make: when it cannot answer, say 503 so the sender retries. */

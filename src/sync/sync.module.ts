@@ -7,6 +7,7 @@ import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
+import { SyncWakeups } from './sync-wakeups';
 
 /** The grade-sync queue. Every role can enqueue; only worker roles process and relay. */
 @Module({})
@@ -18,8 +19,8 @@ export class SyncModule {
       module: SyncModule,
       global: true,
       imports: [queue, LmsModule],
-      providers: [SyncQueue, SyncRepository, SyncService, ...workerProviders],
-      exports: [queue, SyncQueue, SyncRepository],
+      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, ...workerProviders],
+      exports: [queue, SyncQueue, SyncWakeups, SyncRepository],
     };
   }
 }
