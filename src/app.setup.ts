@@ -1,12 +1,13 @@
 import { INestApplication, ValidationPipe } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { AppConfig } from './config/app-config';
 import { mountQueueDashboard } from './operations/queue-dashboard';
-import { callbackOutcomeRecorder } from './metrics/callback-outcome';
-import { MetricsService } from './metrics/metrics.service';
-
-export const CALLBACK_PATH = '/speechace/callback';
+import { Server } from 'node:http';
+import { bodyParserErrorAnswer } from './common/body-parser-errors';
+import { ERROR_SCHEMA } from './common/error-schema';
+import { addCallbackOperation } from './intake/callback.openapi';
+import { CallbackRoute, mountCallbackRoute, TRUSTED_PROXIES } from './intake/callback.route';
 
 /**
  * Everything about the HTTP app that is not a module: body parsers, validation, OpenAPI.
@@ -15,13 +16,10 @@ export const CALLBACK_PATH = '/speechace/callback';
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
-  http.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  http.set('trust proxy', TRUSTED_PROXIES.join(', '));
   http.set('query parser', 'simple');
-  if (!config.runsApi) app.use(workerRoutesOnly);
-  const metrics = app.get(MetricsService);
-  app.use(CALLBACK_PATH, callbackOutcomeRecorder((outcome) => metrics.callbackAnswered(outcome)));
-  // The callback keeps its raw bytes: it is stored as received and parsed tolerantly by IntakeService.
-  app.use(CALLBACK_PATH, express.raw({ type: () => true, limit: config.CALLBACK_BODY_LIMIT }));
+  if (config.runsApi) mountCallbackRoute(app.getHttpServer() as Server, app.get(CallbackRoute));
+  else app.use(workerRoutesOnly);
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
   app.use(bodyParserErrors);
@@ -31,21 +29,17 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.enableShutdownHooks();
   mountQueueDashboard(app, config);
 
-  const document = SwaggerModule.createDocument(app, openApiConfig());
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'docs-json' });
 }
 
-const ERROR_SCHEMA = {
-  type: 'object',
-  properties: {
-    statusCode: { type: 'integer', example: 400 },
-    message: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-    error: { type: 'string' },
-  },
-  required: ['statusCode', 'message'],
-};
+/** The API's OpenAPI document: every controller's routes, plus the callback route that is served ahead of Nest. */
+export function openApiDocument(app: INestApplication): OpenAPIObject {
+  const document = SwaggerModule.createDocument(app, openApiConfig());
+  addCallbackOperation(document);
+  return document;
+}
 
-export function openApiConfig() {
+function openApiConfig() {
   return new DocumentBuilder()
     .setTitle('speechace-grade-sync')
     .setDescription('Speechace speaking-test results into the Moodle gradebook, exactly once.')
@@ -69,13 +63,7 @@ function workerRoutesOnly(req: Request, res: Response, next: NextFunction): void
 
 /** body-parser errors (too large, bad JSON, bad encoding) as JSON 4xx instead of an HTML page. */
 function bodyParserErrors(error: unknown, _req: Request, res: Response, next: NextFunction): void {
-  const e = error as { status?: number; type?: string; message?: string; limit?: number };
-  if (!e || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return next(error);
-  const message =
-    e.type === 'entity.too.large'
-      ? `The request body is larger than the limit of ${e.limit} bytes`
-      : e.type === 'entity.parse.failed'
-        ? `The request body is not valid JSON: ${e.message}`
-        : (e.message ?? 'Bad request');
-  res.status(e.status).json({ statusCode: e.status, message, error: e.type ?? 'Bad Request' });
+  const answer = bodyParserErrorAnswer(error);
+  if (!answer) return next(error);
+  res.status(answer.status).json(answer.body);
 }

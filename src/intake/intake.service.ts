@@ -15,6 +15,8 @@ export interface CallbackRequest {
   query: CallbackQuery;
   rawQuery: string | null;
   sourceIp: string | null;
+  /** Correlates this callback's log lines. */
+  requestId: string;
 }
 
 export interface CallbackReceipt {
@@ -46,17 +48,17 @@ export class IntakeService {
     if (!fields.key) throw new UnauthorizedException('The callback has no key: Speechace sends the assessment key in "key"');
     const signedMappingId = this.verifiedSignature(fields);
 
-    const found = await this.storage(() => this.keys.find(fields.speechaceCourseId));
+    const found = await this.storage(request, () => this.keys.find(fields.speechaceCourseId));
     if (!found) {
       throw new NotFoundException(`No assessment is registered for Speechace courseId "${fields.speechaceCourseId}"`);
     }
     if (!secretMatchesAny(fields.key, found.keyHashes)) {
-      this.logger.warn(`rejected a callback for assessment ${found.assessmentId} from ${request.sourceIp ?? 'unknown'}: wrong key`);
+      this.logger.warn(`rejected a callback for assessment ${found.assessmentId} from ${request.sourceIp ?? 'unknown'}: wrong key (request ${request.requestId})`);
       this.metrics.failedKeyAttempt();
       throw new UnauthorizedException('The key does not match this assessment');
     }
 
-    const stored = await this.storage(() =>
+    const stored = await this.storage(request, () =>
       this.intake.store({
         dedupeHash: dedupeHash(found.assessmentId, fields),
         assessmentId: found.assessmentId,
@@ -95,11 +97,11 @@ export class IntakeService {
   }
 
   /** The database is the promise we make: when it cannot answer, say 503 so the sender retries. */
-  private async storage<T>(work: () => Promise<T>): Promise<T> {
+  private async storage<T>(request: CallbackRequest, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      this.logger.error(`could not reach the database during intake: ${(error as Error).message}`);
+      this.logger.error(`could not store a callback (request ${request.requestId}): ${(error as Error).message}`);
       throw new ServiceUnavailableException('The callback could not be stored right now; please retry');
     }
   }

@@ -1,5 +1,3 @@
-import { NextFunction, Request, RequestHandler, Response } from 'express';
-
 export const CALLBACK_OUTCOMES = [
   'accepted',
   'duplicate',
@@ -37,15 +35,4 @@ export function callbackOutcome(status: number): CallbackOutcome {
     default:
       return status >= 400 && status < 500 ? 'bad_request' : 'error';
   }
-}
-
-/**
- * Counts every answer to a callback by its status. It is a plain middleware mounted before the body
- * parser because a 413 (body parser) and a 429 (guard) never reach the controller or an interceptor.
- */
-export function callbackOutcomeRecorder(record: (outcome: CallbackOutcome) => void): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'POST') res.once('finish', () => record(callbackOutcome(res.statusCode)));
-    next();
-  };
 }

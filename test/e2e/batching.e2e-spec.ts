@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bull';
 import { Queue } from 'bull';
 import { SYNC_QUEUE } from '../../src/sync/sync.queue';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
+import { waitFor } from '../support/wait';
 
 /** Pending syncs of one grade item go to Moodle together, and each student is still judged alone. */
 describe('batched pushes', () => {
@@ -47,6 +48,26 @@ describe('batched pushes', () => {
     for (const [userId, overall] of scores) {
       expect(ctx.sim.gradeOf(ctx.sim.gradeItemIdFor(SITE.lti.cmid)!, userId).raw).toBeCloseTo((overall / 9) * 100, 4);
     }
+  });
+
+  it('wakes the worker with a few queue jobs for a burst of one grade item, not one job per callback', async () => {
+    await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'batch-wakeups' })).id, target: { type: 'activity', component: SITE.lti.component, cmid: SITE.lti.cmid } });
+    await queue.pause(true);
+    let ids: string[];
+    try {
+      const answers = await Promise.all(STUDENTS.map((userId) => ctx.postCallback(ctx.callbackBody({ courseId: 'batch-wakeups', userId: String(userId), score: { overall: 7 } }))));
+      ids = answers.map((a) => a.body.syncs[0].id as string);
+      const jobs = await waitFor('the wake-up jobs to reach Redis', async () => {
+        const counts = await queue.getJobCounts();
+        const n = counts.waiting + counts.delayed;
+        return n > 0 ? n : undefined;
+      });
+      expect(jobs).toBeLessThan(STUDENTS.length / 3);
+    } finally {
+      await queue.resume(true);
+    }
+    const finals = await Promise.all(ids.map((id) => ctx.waitForFinal(id)));
+    expect(finals.map((s) => s.state)).toEqual(ids.map(() => 'synced'));
   });
 
   it('one locked grade in a batch is blocked; the others in the same call are synced', async () => {

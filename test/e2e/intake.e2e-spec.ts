@@ -146,4 +146,38 @@ describe('POST /speechace/callback (intake)', () => {
     const multipart = await ctx.postCallback('--x\r\n', { contentType: 'multipart/form-data; boundary=x' });
     expect(multipart.status).toBe(415);
   });
+
+  describe('the route itself (served ahead of Express, so it must behave like the other routes)', () => {
+    it('echoes a sent X-Request-Id, makes one up otherwise, and sends the rate-limit headers', async () => {
+      const sent = await ctx.t.http
+        .post('/speechace/callback')
+        .set('content-type', 'application/json')
+        .set('x-request-id', 'trace-abc.123')
+        .send(JSON.stringify(ctx.callbackBody({ userId: '9101' })));
+      expect(sent.status).toBe(202);
+      expect(sent.headers['x-request-id']).toBe('trace-abc.123');
+      expect(sent.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(sent.headers['x-ratelimit-limit'])).toBeGreaterThan(0);
+      expect(Number(sent.headers['x-ratelimit-remaining'])).toBeLessThan(Number(sent.headers['x-ratelimit-limit']));
+      const made = await ctx.postCallback(ctx.callbackBody({ userId: '9102' }));
+      expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('matches the path as Express did (any case, optional trailing slash) and leaves other methods to the 404 of the API', async () => {
+      const upper = await ctx.t.http.post('/Speechace/Callback/?userid=9103').set('content-type', 'application/json').send(JSON.stringify(ctx.callbackBody()));
+      expect(upper.status).toBe(202);
+      expect((await submissions().findOneByOrFail({ id: upper.body.submissionId })).userRef).toBe('9103');
+      const get = await ctx.t.http.get('/speechace/callback');
+      expect(get.status).toBe(404);
+      expect(get.body).toMatchObject({ statusCode: 404 });
+      expect((await ctx.t.http.post('/speechace/callbacks').send('{}')).status).toBe(404);
+    });
+
+    it('answers the same JSON error shape as the rest of the API', async () => {
+      const res = await ctx.postCallback('{"courseId":');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, message: expect.any(String), ...(res.body.error ? { error: expect.any(String) } : {}) });
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    });
+  });
 });

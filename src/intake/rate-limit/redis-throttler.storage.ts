@@ -22,7 +22,7 @@ const CONNECT_WAIT_MS = 2000;
 const WARN_EVERY_MS = 60_000;
 
 /**
- * Hit counts for @nestjs/throttler kept in Redis under QUEUE_PREFIX, so the limit holds across every
+ * Hit counts (in @nestjs/throttler's storage shape) kept in Redis under QUEUE_PREFIX, so the limit holds across every
  * API process. While Redis does not answer, each process counts in its own memory instead: intake
  * keeps answering (it does not need Redis) and a flood is still limited, per process.
  */

@@ -1,0 +1,130 @@
+import { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { parse as parseQuery } from 'node:querystring';
+import { HttpException, Injectable } from '@nestjs/common';
+import express from 'express';
+import { PinoLogger } from 'nestjs-pino';
+import proxyAddr from 'proxy-addr';
+import { bodyParserErrorAnswer, ErrorAnswer } from '../common/body-parser-errors';
+import { requestIdFor } from '../common/logger-options';
+import { AppConfig } from '../config/app-config';
+import { callbackOutcome } from '../metrics/callback-outcome';
+import { MetricsService } from '../metrics/metrics.service';
+import { IntakeService } from './intake.service';
+import { CallbackRateLimiter } from './rate-limit/callback-rate-limiter';
+
+export const CALLBACK_PATH = '/speechace/callback';
+/** Proxies whose X-Forwarded-For is believed, for the client address; Express is set the same way. */
+export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
+/** Case-insensitive, with or without a trailing slash: how Express matched the route. */
+const CALLBACK_ROUTE = /^\/speechace\/callback\/?$/i;
+
+type BodyReader = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+/**
+ * POST /speechace/callback, answered straight from node:http, ahead of Express and Nest
+ * (mountCallbackRoute). It is the one hot path, an exam's burst of callbacks, and Express's router,
+ * Nest's guard pipeline and the per-request logger context cost most of its CPU (BENCHMARKS.md).
+ * It keeps what the framework gave it: the same body parser and limits, the client address as
+ * Express reads it behind a proxy, X-Request-Id, the per-address rate limit, the callback metrics,
+ * one log line per request and the JSON error shape of every other route.
+ */
+@Injectable()
+export class CallbackRoute {
+  private readonly readBody: BodyReader;
+  private readonly trustProxy = proxyAddr.compile(TRUSTED_PROXIES);
+
+  constructor(
+    private readonly intake: IntakeService,
+    private readonly limiter: CallbackRateLimiter,
+    private readonly metrics: MetricsService,
+    private readonly logger: PinoLogger,
+    config: AppConfig,
+  ) {
+    this.logger.setContext(CallbackRoute.name);
+    // The callback keeps its raw bytes: it is stored as received and parsed tolerantly by IntakeService.
+    this.readBody = express.raw({ type: () => true, limit: config.CALLBACK_BODY_LIMIT }) as unknown as BodyReader;
+  }
+
+  matches(req: IncomingMessage): boolean {
+    if (req.method !== 'POST' || !req.url) return false;
+    const query = req.url.indexOf('?');
+    return CALLBACK_ROUTE.test(query === -1 ? req.url : req.url.slice(0, query));
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    void this.serve(req, res);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startedAt = performance.now();
+    const requestId = requestIdFor(req, res);
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    const rawQuery = queryAt === -1 ? null : url.slice(queryAt + 1);
+    let answer: ErrorAnswer | { status: number; body: unknown };
+    try {
+      const sourceIp = proxyAddr(req, this.trustProxy);
+      await this.limiter.admit(sourceIp, res);
+      const rawBody = await this.body(req, res);
+      const receipt = await this.intake.receive({
+        rawBody,
+        contentType: req.headers['content-type'],
+        query: rawQuery === null ? {} : (parseQuery(rawQuery) as Record<string, unknown>),
+        rawQuery,
+        sourceIp,
+        requestId,
+      });
+      answer = { status: receipt.duplicate ? 200 : 202, body: receipt };
+    } catch (error) {
+      answer = this.errorAnswer(error, req, requestId);
+    }
+    send(res, answer.status, answer.body);
+    this.metrics.callbackAnswered(callbackOutcome(answer.status));
+    if (this.logger.logger.isLevelEnabled('info')) {
+      const responseTime = Math.round(performance.now() - startedAt);
+      this.logger.info({ req: { id: requestId, method: req.method, url }, res: { statusCode: answer.status }, responseTime }, 'request completed');
+    }
+  }
+
+  private body(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      this.readBody(req, res, (error?: unknown) => {
+        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+        const body = (req as IncomingMessage & { body?: unknown }).body;
+        resolve(Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+      });
+    });
+  }
+
+  /** The JSON every other route answers with (AllExceptionsFilter): HTTP errors as they are, anything else a logged 500. */
+  private errorAnswer(error: unknown, req: IncomingMessage, requestId: string): ErrorAnswer | { status: number; body: unknown } {
+    if (error instanceof HttpException) {
+      const body = error.getResponse();
+      return { status: error.getStatus(), body: typeof body === 'string' ? { statusCode: error.getStatus(), message: body } : body };
+    }
+    const parserAnswer = bodyParserErrorAnswer(error);
+    if (parserAnswer) return parserAnswer;
+    this.logger.error({ err: error, req: { id: requestId, method: req.method, url: req.url ?? '' } }, 'unhandled error on the callback route');
+    return { status: 500, body: { statusCode: 500, message: 'Internal error', requestId } };
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+}
+
+/** Puts `route` in front of the framework's request listener on `server`; every other request goes on to Express. */
+export function mountCallbackRoute(server: Server, route: CallbackRoute): void {
+  const framework = server.listeners('request') as RequestListener[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (route.matches(req)) return route.handle(req, res);
+    for (const listener of framework) listener(req, res);
+  });
+}
