@@ -1,7 +1,7 @@
 /**
  * bench:drain — an exam-day burst: N callbacks for one grade item posted into a fresh service
- * (ROLE=all) whose Moodle (the simulator, in this process) answers in 100 ms and admits 10 calls
- * per second. Measures the time from the first post until every sync is in a final state, and
+ * (ROLE=all) whose Moodle (the simulator, in a process of its own) answers in 100 ms and admits
+ * 10 calls per second. Measures the time from the first post until every sync is in a final state, and
  * compares it with the time batching makes possible.
  *
  *   npm run bench:drain           (BENCH_DRAIN_N=10000, BENCH_DRAIN_TARGET=activity|assign,
@@ -9,8 +9,7 @@
  */
 import os from 'node:os';
 import { Client } from 'pg';
-import { MoodleSimulator, SimCall } from '../test/moodle-simulator/moodle-simulator';
-import { seedDemo } from '../test/moodle-simulator/seeds';
+import type { SimCall } from '../test/moodle-simulator/types';
 import { choiceFromEnv, describeCode, loadAverage, log, newRunId, numberFromEnv, settingsOrExit, sleep } from './lib/bench-env';
 import { runBench } from './lib/cleanup';
 import { createBenchStorage } from './lib/database';
@@ -20,6 +19,7 @@ import { postCallbacks } from './lib/post-callbacks';
 import { ChildServer, ensureBuilt } from './lib/processes';
 import { startGradeSyncService } from './lib/grade-sync-service';
 import { countSyncStates, formatStates, StateCounts } from './lib/sync-states';
+import { SimulatorProcess } from './lib/simulator-process';
 import { markdownTable, verdict } from './lib/table';
 
 const LATENCY_MS = 100;
@@ -36,16 +36,6 @@ const { N, target, timeoutS, postConcurrency } = settingsOrExit(() => ({
   timeoutS: numberFromEnv('BENCH_DRAIN_TIMEOUT_S', 1800),
   postConcurrency: Math.floor(numberFromEnv('BENCH_DRAIN_POST_CONCURRENCY', 20)),
 }));
-
-/** N students enrolled in the demo course, on top of the README's demo site. */
-function seedBurst(sim: MoodleSimulator): void {
-  seedDemo(sim);
-  for (let i = 0; i < N; i++) {
-    const id = FIRST_STUDENT_ID + i;
-    sim.addUser({ id, username: `bench${i}`, email: `bench${i}@example.edu`, idnumber: `B${i}` });
-    sim.enrol(LMS_COURSE_ID, id);
-  }
-}
 
 /** Grades in one write call: the `grades[i][studentid]` (activity) or `grades[i][userid]` (assign) fields. */
 function gradesIn(call: SimCall): number {
@@ -74,7 +64,7 @@ function batchingBound(n: number): Bound {
 }
 
 /** Polls the syncs table until `expected` syncs are all final, or until `deadline`, or until the service dies. */
-async function waitForDrain(db: Client, sim: MoodleSimulator, service: ChildServer, expected: number, startedAt: number, deadline: number): Promise<{ counts: StateCounts; doneAt: number | null }> {
+async function waitForDrain(db: Client, sim: SimulatorProcess, service: ChildServer, expected: number, startedAt: number, deadline: number): Promise<{ counts: StateCounts; doneAt: number | null }> {
   let lastLog = Date.now();
   for (;;) {
     const counts = await countSyncStates(db);
@@ -82,7 +72,7 @@ async function waitForDrain(db: Client, sim: MoodleSimulator, service: ChildServ
     if (Date.now() >= deadline || service.unexpectedExit()) return { counts, doneAt: null };
     if (Date.now() - lastLog >= 15_000) {
       lastLog = Date.now();
-      log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${formatStates(counts)}; LMS calls so far ${sim.calls.length}`);
+      log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${formatStates(counts)}; LMS calls so far ${await sim.callCount()}`);
     }
     await sleep(500);
   }
@@ -97,7 +87,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   const runId = newRunId();
   log(`run ${runId}; code ${describeCode()}; N=${N}, target ${target}, Moodle ${LATENCY_MS} ms per answer, ${PER_SECOND} calls/s; load average ${loadAverage()}`);
   const storage = await createBenchStorage(runId, (name, run) => cleanup.add(name, run));
-  const sim = await MoodleSimulator.start({ seed: seedBurst });
+  const sim = await SimulatorProcess.start({ students: N, firstStudentId: FIRST_STUDENT_ID, courseId: LMS_COURSE_ID });
   cleanup.add('Moodle simulator', () => sim.close());
   const db = new Client({ connectionString: storage.databaseUrl });
   await db.connect();
@@ -106,9 +96,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   const { service, adminToken } = await startGradeSyncService(storage, 'all', cleanup);
   await configureGradeSync(service.baseUrl, adminToken, sim, target);
 
-  sim.setLatencyMs(LATENCY_MS);
-  sim.setRateLimit({ perSecond: PER_SECOND });
-  sim.clearCalls();
+  await sim.configure(LATENCY_MS, PER_SECOND);
 
   const startedAt = Date.now();
   const deadline = startedAt + timeoutS * 1000;
@@ -116,7 +104,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   const posted = await postCallbacks(`${service.baseUrl}/speechace/callback`, N, postConcurrency, (i) => callbackBody(runId, i, FIRST_STUDENT_ID + i), {
     deadline,
     stop: () => service.unexpectedExit() !== null,
-    progress: (n) => log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${n} posted; LMS calls so far ${sim.calls.length}`),
+    progress: (n) => void sim.callCount().then((calls) => log(`${((Date.now() - startedAt) / 1000).toFixed(0)} s: ${n} posted; LMS calls so far ${calls}`)),
   });
   log(`posted in ${seconds(posted.elapsedMs)}: ${JSON.stringify(posted.statuses)}; waiting for every sync to be final`);
   const { counts, doneAt } = await waitForDrain(db, sim, service, posted.accepted, startedAt, deadline);
@@ -125,14 +113,13 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
   await service.stop();
   log(`load average at the end ${loadAverage()} (${os.cpus().length} CPUs; other work on the machine makes the figures noisier)`);
 
-  const calls = [...sim.calls];
+  const calls: SimCall[] = await sim.calls();
   const byFunction = new Map<string, number>();
   for (const c of calls) byFunction.set(c.wsfunction, (byFunction.get(c.wsfunction) ?? 0) + 1);
   const writeCalls = calls.filter((c) => WRITE_FUNCTIONS.includes(c.wsfunction));
   const gradesPerWrite = writeCalls.map(gradesIn);
   const itemCmid = TARGETS[target].cmid;
-  let gradesInMoodle = 0;
-  for (let i = 0; i < N; i++) if (sim.gradeOf({ cmid: itemCmid }, FIRST_STUDENT_ID + i).raw !== null) gradesInMoodle += 1;
+  const gradesInMoodle = await sim.gradesHeld(itemCmid, Array.from({ length: N }, (_, i) => FIRST_STUDENT_ID + i));
   const bound = batchingBound(posted.accepted);
   const ratio = drainMs / bound.ms;
 
@@ -152,7 +139,7 @@ runBench('bench:drain', (timeoutS + 300) * 1000, async (cleanup) => {
     `\n  grade-writing calls: ${writeCalls.length} (${WRITE_FUNCTIONS.join(', ')}); grades per call: ` +
       (writeCalls.length ? `avg ${(gradesPerWrite.reduce((a, b) => a + b, 0) / writeCalls.length).toFixed(1)}, max ${Math.max(...gradesPerWrite)}` : 'n/a'),
   );
-  console.log(`  most web-service requests open at once: ${sim.stats().maxConcurrentSeen}`);
+  console.log(`  most web-service requests open at once: ${(await sim.stats()).maxConcurrentSeen}`);
   console.log('\nBatching bound');
   console.log(
     `  writes = ceil(${posted.accepted}/${BATCH_SIZE}) = ${bound.writes}; reads = 1 roster + 2 per batch (state before, read-back after) = ${bound.reads};\n` +

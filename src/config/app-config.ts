@@ -83,6 +83,16 @@ export class AppConfig {
   @Max(1000)
   SYNC_BATCH_SIZE = 100;
 
+  /**
+   * Most write calls (of SYNC_BATCH_SIZE grades each) one claim makes for a grade item before it
+   * reads the course's grades back once: a backlog costs one course-wide read per this many writes.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  SYNC_WRITES_PER_READ_BACK = 5;
+
   /** How long a new sync waits in the queue so that others for the same grade item can join its batch. */
   @Transform(toInt)
   @IsInt()

@@ -45,7 +45,7 @@ export class SyncService {
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
   async process(syncId: string, jobId = syncId): Promise<void> {
-    const batch = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE, this.config.SYNC_LEASE_MS);
+    const batch = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE * this.config.SYNC_WRITES_PER_READ_BACK, this.config.SYNC_LEASE_MS);
     if (batch.length === 0) return; // finished already, not due, or another worker holds it
     const mapping = batch[0]!.mapping!;
     try {
@@ -133,14 +133,19 @@ export class SyncService {
     }
     if (toWrite.length === 0) return;
 
-    const entries = toWrite.map((c) => ({ userId: c.userId, grade: c.grade, feedbackHtml: feedbackHtml(c.sync.submission!.scores, c.sync.submission!.reportUrl) }));
-    const settledByAnswer = await this.writer.write(lms, ref, entries);
-    if (settledByAnswer) {
-      for (const c of toWrite) settle(c.sync, { ...settledByAnswer, grade: c.grade, lmsUserId: c.userId });
-      return;
+    // Calls of at most SYNC_BATCH_SIZE grades, then one read-back for all of them. Should a later
+    // call fail, the grades already written are not lost: their retry reads Moodle first and finds them.
+    const written: Candidate[] = [];
+    for (let from = 0; from < toWrite.length; from += this.config.SYNC_BATCH_SIZE) {
+      const chunk = toWrite.slice(from, from + this.config.SYNC_BATCH_SIZE);
+      const entries = chunk.map((c) => ({ userId: c.userId, grade: c.grade, feedbackHtml: feedbackHtml(c.sync.submission!.scores, c.sync.submission!.reportUrl) }));
+      const settledByAnswer = await this.writer.write(lms, ref, entries);
+      if (settledByAnswer) for (const c of chunk) settle(c.sync, { ...settledByAnswer, grade: c.grade, lmsUserId: c.userId });
+      else written.push(...chunk);
     }
-    const after = await this.writer.inspectMany(lms, ref, toWrite.map((c) => c.userId));
-    for (const c of toWrite) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
+    if (written.length === 0) return;
+    const after = await this.writer.inspectMany(lms, ref, written.map((c) => c.userId));
+    for (const c of written) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
   }
 
   /** Why this grade must not be written (attempt policy, lock, override, already there), or null to write it. */

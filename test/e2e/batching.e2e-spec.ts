@@ -45,6 +45,10 @@ describe('batched pushes', () => {
     expect(writes).toHaveLength(2);
     const sizes = writes.map((w) => Object.keys(w.params).filter((k) => /^grades\[\d+\]\[studentid\]$/.test(k)).length).sort((a, b) => a - b);
     expect(sizes).toEqual([5, 25]);
+    // Both calls belong to one claim (SYNC_WRITES_PER_READ_BACK), so one course-wide read-back confirms them.
+    const firstWrite = ctx.sim.calls.findIndex((c) => c.wsfunction === 'core_grades_update_grades');
+    const readBacks = ctx.sim.calls.slice(firstWrite).filter((c) => c.wsfunction === 'gradereport_user_get_grade_items');
+    expect(readBacks).toHaveLength(1);
     for (const [userId, overall] of scores) {
       expect(ctx.sim.gradeOf(ctx.sim.gradeItemIdFor(SITE.lti.cmid)!, userId).raw).toBeCloseTo((overall / 9) * 100, 4);
     }
