@@ -11,6 +11,8 @@ import { attemptPolicyObjection, RivalAttempt } from './attempt-policy';
 import { feedbackHtml } from './feedback';
 import { backoffDelayMs } from './retry-policy';
 import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
+import { callsForStudent } from './attempt-calls';
+import { RecordedLmsCall } from './sync-attempt.entity';
 import { SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { SyncQueue } from './sync.queue';
@@ -62,9 +64,10 @@ export class SyncService {
     const connection = mapping.connection!;
     const { lms } = this.sessions.open(connection);
     const outcomes: Outcomes = new Map();
+    const lmsUserIds = new Map<string, number>();
     let failure: unknown = null;
     try {
-      await this.push(mapping, batch, lms, outcomes);
+      await this.push(mapping, batch, lms, outcomes, lmsUserIds);
     } catch (error) {
       failure = error;
     }
@@ -72,10 +75,11 @@ export class SyncService {
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
       const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
-      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: lms.calls, startedAt }, outcome });
+      const calls = callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
+      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls, startedAt }, outcome });
       else unsettled.push(sync);
     }
-    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, lms, startedAt) : { finishes: [], retry: null };
+    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, (sync) => callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined), startedAt) : { finishes: [], retry: null };
     await this.syncs.finishMany([...finishes, ...retries.finishes]);
     if (retries.retry) await this.queue.enqueue(retries.retry.syncs, retries.retry.delayMs);
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
@@ -83,7 +87,7 @@ export class SyncService {
   }
 
   /** Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails. */
-  private async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes): Promise<void> {
+  private async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes, lmsUserIds: Map<string, number>): Promise<void> {
     const settle = (sync: SyncEntity, outcome: SyncOutcome) => outcomes.set(sync.id, outcome);
     const scored: { sync: SyncEntity; score: number }[] = [];
     for (const sync of batch) {
@@ -110,6 +114,7 @@ export class SyncService {
         settle(sync, refusal(userId));
         continue;
       }
+      lmsUserIds.set(sync.id, userId);
       try {
         await this.users.assertEnrolled(lms, mapping.connectionId, mapping.lmsCourseId, userId);
         enrolled.push({ sync, score, userId });
@@ -173,14 +178,13 @@ export class SyncService {
   private retryOrGiveUp(
     syncs: SyncEntity[],
     error: unknown,
-    lms: MoodleSession,
+    callsOf: (sync: SyncEntity) => RecordedLmsCall[],
     startedAt: Date,
   ): { finishes: Finish[]; retry: { syncs: SyncEntity[]; delayMs: number } | null } {
     const lmsError = error instanceof LmsError ? error : null;
     if (!lmsError) this.logger.error(`unexpected error in a batch of ${syncs.length}`, error instanceof Error ? error.stack : String(error));
     const reason = lmsError?.message ?? `internal error: ${describe(error)}`;
     const errorCode = lmsError?.code ?? 'internal_error';
-    const calls = lms.calls;
     const attempts = (sync: SyncEntity) => sync.attemptCount - sync.retryBase;
     const delayMs = backoffDelayMs(Math.max(...syncs.map(attempts)), this.config.SYNC_BACKOFF_BASE_MS, this.config.SYNC_BACKOFF_MAX_MS);
     const retryAt = new Date(Date.now() + delayMs);
@@ -189,10 +193,10 @@ export class SyncService {
     for (const sync of syncs) {
       if (attempts(sync) >= this.config.SYNC_MAX_ATTEMPTS) {
         const finalReason = `gave up after ${attempts(sync)} attempts; last error: ${reason}`;
-        finishes.push({ sync, attempt: { outcome: 'failed', reason: finalReason, errorCode, calls, startedAt }, outcome: { state: 'failed', reason: finalReason, errorCode } });
+        finishes.push({ sync, attempt: { outcome: 'failed', reason: finalReason, errorCode, calls: callsOf(sync), startedAt }, outcome: { state: 'failed', reason: finalReason, errorCode } });
         this.logger.warn(`sync ${sync.id}: ${finalReason}`);
       } else {
-        finishes.push({ sync, attempt: { outcome: 'retry', reason, errorCode, calls, startedAt }, outcome: { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` } });
+        finishes.push({ sync, attempt: { outcome: 'retry', reason, errorCode, calls: callsOf(sync), startedAt }, outcome: { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` } });
         retrying.push(sync);
       }
     }

@@ -747,4 +747,16 @@ describe('session.calls', () => {
     expect(session.calls[0]!.body!.length).toBeLessThan(long.length);
     expect(long.startsWith(session.calls[0]!.body!.slice(0, 2000))).toBe(true);
   });
+
+  it('redacts a token that an answer echoes across the point where the record is cut', async () => {
+    for (const offset of [2000 - TOKEN.length, 2000 - 5, 1999, 2000, 2001]) {
+      const session = newSession();
+      const prefix = '{"echo":"' + 'x'.repeat(offset - 9);
+      moodle.json(`${prefix}${TOKEN}${'y'.repeat(5000)}"}`);
+      await session.call('core_webservice_get_site_info');
+      const body = session.calls[0]!.body!;
+      expect({ offset, leaks: body.includes(TOKEN.slice(0, 4)) }).toEqual({ offset, leaks: false });
+      expect(body.length).toBeLessThanOrEqual(2000 + TOKEN.length + 1);
+    }
+  });
 });

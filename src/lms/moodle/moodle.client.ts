@@ -91,8 +91,7 @@ export class MoodleSession {
       if (response.status >= 300 && response.status < 400) {
         throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
       }
-      const printable = this.redact(storable(text));
-      record.body = printable.length > RECORDED_BODY_LIMIT ? `${printable.slice(0, RECORDED_BODY_LIMIT)}…` : printable;
+      record.body = this.recordable(text);
       return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
     } catch (error) {
       const found = toLmsError(error, this.timeoutMs);
@@ -114,6 +113,19 @@ export class MoodleSession {
     } catch {
       // ignored on purpose
     }
+  }
+
+  /**
+   * The start of an answer, as stored with the attempt. Cut before it is cleaned (a course-wide
+   * read is tens of MB); a token crossing the cut moves the cut past its end, so it is redacted whole.
+   */
+  private recordable(text: string): string {
+    if (text.length <= RECORDED_BODY_LIMIT) return this.redact(storable(text));
+    const token = this.site.token;
+    let end = RECORDED_BODY_LIMIT;
+    const crossing = token.length > 0 ? text.indexOf(token, Math.max(0, end - token.length + 1)) : -1;
+    if (crossing !== -1 && crossing < end) end = crossing + token.length;
+    return `${this.redact(storable(text.slice(0, end)))}…`;
   }
 
   private redact(text: string): string {
