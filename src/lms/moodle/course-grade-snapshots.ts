@@ -1,5 +1,5 @@
 import { MoodleSession } from './moodle.client';
-import { MoodleUserGrades } from './moodle.types';
+import { MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
 /**
  * A course-wide read this recent may stand in for the read before a write. Only before: what a
@@ -70,8 +70,17 @@ export class CourseGradeSnapshots {
   }
 }
 
+/** Activity items only, and only the fields the worker reads: a 10,000-student answer is tens of MB as parsed. */
 function keepActivityItems(all: MoodleUserGrades[]): Reports {
   const byUser: Reports = new Map();
-  for (const report of all) byUser.set(Number(report.userid), { ...report, gradeitems: report.gradeitems.filter((i) => i.itemtype === 'mod') });
+  for (const report of all) {
+    const gradeitems = report.gradeitems.filter((i) => i.itemtype === 'mod').map(slim);
+    byUser.set(Number(report.userid), { courseid: report.courseid, userid: report.userid, gradeitems });
+  }
   return byUser;
+}
+
+function slim(i: MoodleGradeItem): MoodleGradeItem {
+  const { id, itemname, itemtype, itemmodule, iteminstance, itemnumber, cmid, locked, graderaw, gradeislocked, gradeisoverridden, grademin, grademax } = i;
+  return { id, itemname, itemtype, itemmodule, iteminstance, itemnumber, ...(cmid === undefined ? {} : { cmid }), locked, graderaw, gradeislocked, gradeisoverridden, grademin, grademax };
 }
