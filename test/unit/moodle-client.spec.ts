@@ -748,6 +748,41 @@ describe('session.calls', () => {
     expect(long.startsWith(session.calls[0]!.body!.slice(0, 2000))).toBe(true);
   });
 
+  describe('forEachCourseGradeReport (a course-wide read, streamed)', () => {
+    const report = (userid: number) => ({ courseid: 2, userid, userfullname: `S ${userid}`, gradeitems: [{ id: 2, itemtype: 'mod', graderaw: userid / 10 }] });
+    const collect = async (session: MoodleSession) => {
+      const seen: unknown[] = [];
+      await session.forEachCourseGradeReport(2, (r) => seen.push(r));
+      return seen;
+    };
+
+    it('hands every report on, asks for userid 0, and records the start of the answer', async () => {
+      const usergrades = Array.from({ length: 300 }, (_, i) => report(i + 4));
+      moodle.json(JSON.stringify({ usergrades, warnings: [] }));
+      const session = newSession();
+      expect(await collect(session)).toEqual(usergrades);
+      expect(moodle.only().form.get('userid')).toBe('0');
+      expect(session.calls[0]!.body!.length).toBeLessThanOrEqual(2001);
+      expect(session.calls[0]!.body!.endsWith('…')).toBe(true);
+    });
+
+    it('reads an answer formatted differently (not streamable) the ordinary way', async () => {
+      moodle.json(`{ "warnings": [], "usergrades": [${JSON.stringify(report(4))}] }`);
+      expect(await collect(newSession())).toEqual([report(4)]);
+    });
+
+    it("throws Moodle's error, and a transient invalid_response for a cut-off or wrongly shaped answer", async () => {
+      moodle.json('{"exception":"required_capability_exception","errorcode":"nopermissions","message":"Sorry, but you do not currently have permissions to do that (View all grades)."}');
+      await expect(collect(newSession())).rejects.toMatchObject({ code: 'nopermissions' });
+      moodle.json(`{"usergrades":[${JSON.stringify(report(4))},{"userid":5,"grade`);
+      await expect(collect(newSession())).rejects.toMatchObject({ kind: 'transient', code: 'invalid_response' });
+      moodle.json('{"usergrades":[{"userid":4}],"warnings":[]}');
+      await expect(collect(newSession())).rejects.toMatchObject({ code: 'invalid_response' });
+      moodle.json('{"warnings":[]}');
+      await expect(collect(newSession())).rejects.toMatchObject({ code: 'invalid_response' });
+    });
+  });
+
   it('redacts a token that an answer echoes across the point where the record is cut', async () => {
     for (const offset of [2000 - TOKEN.length, 2000 - 5, 1999, 2000, 2001]) {
       const session = newSession();

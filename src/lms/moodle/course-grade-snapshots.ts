@@ -50,7 +50,9 @@ export class CourseGradeSnapshots {
   }
 
   private start(lms: MoodleSession, reads: CourseReads, courseId: number): Snapshot {
-    const snapshot: Snapshot = { startedAt: Date.now(), reports: lms.getCourseGradeItems(courseId).then(keepActivityItems), done: false };
+    const reports: Reports = new Map();
+    const read = lms.forEachCourseGradeReport(courseId, (report) => reports.set(Number(report.userid), activityItemsOf(report)));
+    const snapshot: Snapshot = { startedAt: Date.now(), reports: read.then(() => reports), done: false };
     reads.latest = snapshot;
     snapshot.reports.then(
       () => (snapshot.done = true),
@@ -70,14 +72,9 @@ export class CourseGradeSnapshots {
   }
 }
 
-/** Activity items only, and only the fields the worker reads: a 10,000-student answer is tens of MB as parsed. */
-function keepActivityItems(all: MoodleUserGrades[]): Reports {
-  const byUser: Reports = new Map();
-  for (const report of all) {
-    const gradeitems = report.gradeitems.filter((i) => i.itemtype === 'mod').map(slim);
-    byUser.set(Number(report.userid), { courseid: report.courseid, userid: report.userid, gradeitems });
-  }
-  return byUser;
+/** Activity items only, and only the fields the worker reads: a 10,000-student course is kept in a few MB. */
+function activityItemsOf(report: MoodleUserGrades): MoodleUserGrades {
+  return { courseid: report.courseid, userid: report.userid, gradeitems: report.gradeitems.filter((i) => i.itemtype === 'mod').map(slim) };
 }
 
 function slim(i: MoodleGradeItem): MoodleGradeItem {

@@ -4,6 +4,7 @@ import { CallGate } from '../lms-call.limiter';
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
 import { FailureKind, LmsError } from './moodle-errors';
 import { FormValue, toMoodleForm } from './moodle-form';
+import { StreamedAnswer, StreamedArrayReader } from './streamed-array.reader';
 import {
   ActivityGradeInput,
   AssignGradeInput,
@@ -78,21 +79,68 @@ export class MoodleSession {
   ) {}
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
-  async call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
+  call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
+    return this.send(wsfunction, params, async (response, record) => {
+      const text = await response.text();
+      record.body = this.recordable(text);
+      return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
+    });
+  }
+
+  /**
+   * Like call(), for an answer `{"<key>":[…],…}` that may be tens of MB: each element of the array
+   * goes to `onElement` as it arrives (StreamedArrayReader), and the rest of the object is returned.
+   */
+  callStreamed(wsfunction: string, params: Record<string, FormValue>, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
+    return this.send(wsfunction, params, async (response, record) => {
+      const reader = new StreamedArrayReader(key, onElement);
+      const decoder = new TextDecoder();
+      const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
+      let head = '';
+      const take = (text: string) => {
+        if (head.length < headLimit) head += text.slice(0, headLimit - head.length + 1);
+        reader.push(text);
+      };
+      let end: StreamedAnswer;
+      try {
+        if (response.body) for await (const chunk of response.body) take(decoder.decode(chunk as Uint8Array, { stream: true }));
+        take(decoder.decode());
+        end = reader.end();
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        record.body = this.recordable(head);
+        throw new LmsError('transient', 'invalid_response', `LMS answered something that is not JSON: ${storable(head.slice(0, 200)).replace(/\s+/g, ' ')}`);
+      }
+      record.body = this.recordable(head);
+      if (end.streamed) return end.rest;
+      const whole = parseAnswer<Record<string, unknown> | null>(response.status, response.headers.get('content-type'), end.text);
+      const elements = whole?.[key];
+      if (!Array.isArray(elements)) throw invalidShape(wsfunction, key);
+      for (const element of elements) onElement(element);
+      return whole!;
+    });
+  }
+
+  /** One recorded, limited, timed call: `read` turns Moodle's answer into the result. */
+  private async send<T>(wsfunction: string, params: Record<string, FormValue>, read: (response: Response, record: RecordedLmsCall) => Promise<T>): Promise<T> {
     const fields = toMoodleForm(params);
     const body = new URLSearchParams([['wstoken', this.site.token], ['wsfunction', wsfunction], ['moodlewsrestformat', 'json'], ...fields]);
     const record: RecordedLmsCall = { function: wsfunction, params: Object.fromEntries(fields), httpStatus: null, body: null, error: null, durationMs: 0 };
     this.calls.push(record);
     const started = Date.now();
     let failure: LmsError | null = null;
-    try {
-      const { response, text } = await (this.site.gate ? this.site.gate.run(() => this.exchange(body)) : this.exchange(body));
+    // One request and its whole answer: the span a rate-limit slot is held for.
+    const exchange = async (): Promise<T> => {
+      const response = await this.post(body);
       record.httpStatus = response.status;
       if (response.status >= 300 && response.status < 400) {
+        await response.arrayBuffer().catch(() => undefined);
         throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
       }
-      record.body = this.recordable(text);
-      return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
+      return read(response, record);
+    };
+    try {
+      return await (this.site.gate ? this.site.gate.run(exchange) : exchange());
     } catch (error) {
       const found = toLmsError(error, this.timeoutMs);
       // A Moodle (or a proxy) may echo the request back: the token must not travel on in our errors.
@@ -130,12 +178,6 @@ export class MoodleSession {
 
   private redact(text: string): string {
     return this.site.token.length > 0 ? text.split(this.site.token).join('[token]') : text;
-  }
-
-  /** One request and its whole answer: the span a rate-limit slot is held for. */
-  private async exchange(body: URLSearchParams): Promise<{ response: Response; text: string }> {
-    const response = await this.post(body);
-    return { response, text: await response.text() };
   }
 
   private async post(body: URLSearchParams): Promise<Response> {
@@ -180,11 +222,18 @@ export class MoodleSession {
     return grades;
   }
 
-  /** Every active student's grade items in one call (userid 0): cheaper than one call per student for a batch. */
-  async getCourseGradeItems(courseId: number): Promise<MoodleUserGrades[]> {
-    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: 0 });
-    if (!Array.isArray(answer?.usergrades)) throw invalidShape('gradereport_user_get_grade_items', 'usergrades');
-    return answer.usergrades;
+  /**
+   * Every active student's grade items in one call (userid 0): cheaper than one call per student
+   * for a batch. Each student's report goes to `visit` as it arrives: on a course of thousands the
+   * answer is tens of MB, and it is never held whole.
+   */
+  async forEachCourseGradeReport(courseId: number, visit: (report: MoodleUserGrades) => void): Promise<void> {
+    await this.callStreamed('gradereport_user_get_grade_items', { courseid: courseId, userid: 0 }, 'usergrades', (report) => {
+      if (!report || typeof report !== 'object' || !Array.isArray((report as MoodleUserGrades).gradeitems)) {
+        throw invalidShape('gradereport_user_get_grade_items', 'usergrades with gradeitems');
+      }
+      visit(report as MoodleUserGrades);
+    });
   }
 
   async getAssignments(courseIds: number[]): Promise<MoodleAssignment[]> {
