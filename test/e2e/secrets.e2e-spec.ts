@@ -77,6 +77,11 @@ describe('secrets stay secret', () => {
     keep(await request(base).get('/metrics'));
 
     expect(output.length).toBeGreaterThan(1000);
+    // The callback route logs its own "request completed" line (it is served ahead of the request logger), key redacted.
+    const callbackLines = output.split('\n').filter((line) => line.includes('"request completed"') && line.includes('/speechace/callback'));
+    expect(callbackLines.length).toBeGreaterThanOrEqual(3);
+    expect(callbackLines.some((line) => line.includes(`"id":"${posted.headers['x-request-id'] as string}"`) && line.includes('"statusCode":202'))).toBe(true);
+    expect(callbackLines.some((line) => line.includes('key=[redacted]'))).toBe(true);
     for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey]) {
       expect({ secret, inLogs: output.includes(secret) }).toEqual({ secret, inLogs: false });
       expect({ secret, inAnswers: answers.some((a) => a.includes(secret)) }).toEqual({ secret, inAnswers: false });
