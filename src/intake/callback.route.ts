@@ -53,7 +53,12 @@ export class CallbackRoute {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
-    void this.serve(req, res);
+    this.serve(req, res).catch((error: unknown) => {
+      // serve() answers every failure itself; this is the last guard, so a bug never hangs a sender.
+      this.logger.error({ err: error }, 'the callback route failed to answer');
+      if (!res.headersSent) send(res, 500, { statusCode: 500, message: 'Internal error' });
+      else res.destroy();
+    });
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
