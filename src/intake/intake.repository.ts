@@ -83,8 +83,8 @@ const MAX_PER_STATEMENT = 64;
  * Intake's storage. Callbacks that arrive while earlier ones are being stored are stored together
  * in one statement (group commit: one round trip and one WAL flush for all of them); a lone
  * callback goes at once. Each caller's promise settles after the commit that holds its callback.
- * Should a statement of several fail, each of its callbacks is stored on its own, so one bad row
- * never fails the others. The statement goes straight to TypeORM's `pg` pool (same connections,
+ * Should a statement of several fail on a bad row, each of its callbacks is stored on its own, so
+ * one bad row never fails the others. The statement goes straight to TypeORM's `pg` pool (same connections,
  * same limits) as a named prepared statement: this is the hot path of an exam's burst.
  */
 @Injectable()
@@ -120,7 +120,12 @@ export class IntakeRepository {
       const stored = await this.insert(group.map((w) => w.submission));
       for (const [i, w] of group.entries()) this.settle(w, stored[i] ?? null);
     } catch (error) {
-      if (group.length === 1) return group[0]!.reject(error);
+      // Only a bad row (data or constraint error) is worth storing the others without it; when the
+      // database itself fails, every caller hears so at once (a 503 they retry), never after a queue of retries.
+      if (group.length === 1 || !isRowError(error)) {
+        for (const w of group) w.reject(error);
+        return;
+      }
       for (const w of group) {
         await this.insert([w.submission]).then(
           ([stored]) => this.settle(w, stored ?? null),
@@ -161,6 +166,12 @@ export class IntakeRepository {
     );
     return { submissionId: rows[0]!.submission_id, duplicate: true, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): errors of one row's values. */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 function toSync(r: StoredRow) {
