@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { GroupCommit } from '../common/group-commit';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { MATCHES } from '../sync/sync-matching';
 
@@ -69,75 +70,28 @@ interface StoredRow {
   attempt_count: number;
 }
 
-interface Waiting {
-  submission: NewSubmission;
-  resolve: (stored: StoredSubmission) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Statements of intake in flight at once; callbacks arriving meanwhile wait and go together in the next. */
-const MAX_STATEMENTS = 4;
-const MAX_PER_STATEMENT = 64;
-
 /**
- * Intake's storage. Callbacks that arrive while earlier ones are being stored are stored together
- * in one statement (group commit: one round trip and one WAL flush for all of them); a lone
- * callback goes at once. Each caller's promise settles after the commit that holds its callback.
- * Should a statement of several fail on a bad row, each of its callbacks is stored on its own, so
- * one bad row never fails the others. The statement goes straight to TypeORM's `pg` pool (same connections,
- * same limits) as a named prepared statement: this is the hot path of an exam's burst.
+ * Intake's storage. Callbacks that arrive while others are being stored share the next statement
+ * (GroupCommit: one round trip and one WAL flush for all of them; a bad row, SQLSTATE class 22 or
+ * 23, never fails the others). Each caller is answered after the commit that holds its callback.
+ * The statement goes straight to TypeORM's `pg` pool (same connections, same limits) as a named
+ * prepared statement: this is the hot path of an exam's burst.
  */
 @Injectable()
 export class IntakeRepository {
   private readonly pool: Pool;
-  private readonly waiting: Waiting[] = [];
-  private statements = 0;
+  private readonly groups = new GroupCommit<NewSubmission, StoredSubmission | null>((submissions) => this.insert(submissions), {
+    maxInFlight: 4,
+    maxPerWrite: 64,
+    isItemError: isRowError,
+  });
 
   constructor(@InjectDataSource() db: DataSource) {
     this.pool = (db.driver as PostgresDriver).master as Pool;
   }
 
-  store(submission: NewSubmission): Promise<StoredSubmission> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ submission, resolve, reject });
-      this.next();
-    });
-  }
-
-  private next(): void {
-    while (this.statements < MAX_STATEMENTS && this.waiting.length > 0) {
-      const group = this.waiting.splice(0, MAX_PER_STATEMENT);
-      this.statements += 1;
-      void this.storeGroup(group).finally(() => {
-        this.statements -= 1;
-        this.next();
-      });
-    }
-  }
-
-  private async storeGroup(group: Waiting[]): Promise<void> {
-    try {
-      const stored = await this.insert(group.map((w) => w.submission));
-      for (const [i, w] of group.entries()) this.settle(w, stored[i] ?? null);
-    } catch (error) {
-      // Only a bad row (data or constraint error) is worth storing the others without it; when the
-      // database itself fails, every caller hears so at once (a 503 they retry), never after a queue of retries.
-      if (group.length === 1 || !isRowError(error)) {
-        for (const w of group) w.reject(error);
-        return;
-      }
-      for (const w of group) {
-        await this.insert([w.submission]).then(
-          ([stored]) => this.settle(w, stored ?? null),
-          (e: unknown) => w.reject(e),
-        );
-      }
-    }
-  }
-
-  private settle(w: Waiting, stored: StoredSubmission | null): void {
-    if (stored) return w.resolve(stored);
-    this.existing(w.submission.dedupeHash).then(w.resolve, w.reject);
+  async store(submission: NewSubmission): Promise<StoredSubmission> {
+    return (await this.groups.submit(submission)) ?? this.existing(submission.dedupeHash);
   }
 
   /** What each submission became, in order: null for a repeat of a stored attempt (and for the later ones of a repeat within the group). */
