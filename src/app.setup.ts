@@ -1,9 +1,9 @@
+import { Server } from 'node:http';
 import { INestApplication, ValidationPipe } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import { AppConfig } from './config/app-config';
 import { mountQueueDashboard } from './operations/queue-dashboard';
-import { Server } from 'node:http';
 import { bodyParserErrorAnswer } from './common/body-parser-errors';
 import { ERROR_SCHEMA } from './common/error-schema';
 import { addCallbackOperation } from './intake/callback.openapi';

@@ -13,8 +13,8 @@ const FLUSH_AFTER_MS = 20;
 /**
  * Wakes the worker for syncs that intake just stored, with one queue job per grade item (mapping)
  * and batch window instead of one Redis write per callback. A job only says "push this mapping's
- * due syncs": the worker claims up to SYNC_BATCH_SIZE of them, whichever sync the job names, and
- * chains a job for the rest. A sync whose wake-up never reached Redis (Redis down, this process
+ * due syncs": the worker claims up to SYNC_BATCH_SIZE × SYNC_WRITES_PER_READ_BACK of them,
+ * whichever sync the job names, and chains a job for the rest. A sync whose wake-up never reached Redis (Redis down, this process
  * ended before flushing) is still `pending` in PostgreSQL, and the outbox relay enqueues it after
  * OUTBOX_PENDING_GRACE_MS: nothing here is needed for durability, only for speed.
  */
