@@ -5,7 +5,7 @@ import { HttpException, Injectable } from '@nestjs/common';
 import express from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import proxyAddr from 'proxy-addr';
-import { bodyParserErrorAnswer, ErrorAnswer } from '../common/body-parser-errors';
+import { bodyParserErrorAnswer } from '../common/body-parser-errors';
 import { requestIdFor } from '../common/logger-options';
 import { AppConfig } from '../config/app-config';
 import { callbackOutcome } from '../metrics/callback-outcome';
@@ -18,6 +18,11 @@ export const CALLBACK_PATH = '/speechace/callback';
 export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 /** Case-insensitive, with or without a trailing slash: how Express matched the route. */
 const CALLBACK_ROUTE = /^\/speechace\/callback\/?$/i;
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
 
 type BodyReader = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -67,7 +72,7 @@ export class CallbackRoute {
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
     const rawQuery = queryAt === -1 ? null : url.slice(queryAt + 1);
-    let answer: ErrorAnswer | { status: number; body: unknown };
+    let answer: Answer;
     try {
       const sourceIp = proxyAddr(req, this.trustProxy);
       await this.limiter.admit(sourceIp, res);
@@ -103,7 +108,7 @@ export class CallbackRoute {
   }
 
   /** The JSON every other route answers with (AllExceptionsFilter): HTTP errors as they are, anything else a logged 500. */
-  private errorAnswer(error: unknown, req: IncomingMessage, requestId: string): ErrorAnswer | { status: number; body: unknown } {
+  private errorAnswer(error: unknown, req: IncomingMessage, requestId: string): Answer {
     if (error instanceof HttpException) {
       const body = error.getResponse();
       return { status: error.getStatus(), body: typeof body === 'string' ? { statusCode: error.getStatus(), message: body } : body };

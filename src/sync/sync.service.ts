@@ -71,15 +71,15 @@ export class SyncService {
     } catch (error) {
       failure = error;
     }
+    const callsOf = (sync: SyncEntity) => callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
     const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
       const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
-      const calls = callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
-      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls, startedAt }, outcome });
+      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: callsOf(sync), startedAt }, outcome });
       else unsettled.push(sync);
     }
-    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, (sync) => callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined), startedAt) : { finishes: [], retry: null };
+    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, callsOf, startedAt) : { finishes: [], retry: null };
     await this.syncs.finishMany([...finishes, ...retries.finishes]);
     if (retries.retry) await this.queue.enqueue(retries.retry.syncs, retries.retry.delayMs);
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});

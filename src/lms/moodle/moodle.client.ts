@@ -80,11 +80,7 @@ export class MoodleSession {
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
   call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
-    return this.send(wsfunction, params, async (response, record) => {
-      const text = await response.text();
-      record.body = this.recordable(text);
-      return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
-    });
+    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(response, record));
   }
 
   /**
@@ -93,6 +89,8 @@ export class MoodleSession {
    */
   callStreamed(wsfunction: string, params: Record<string, FormValue>, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
     return this.send(wsfunction, params, async (response, record) => {
+      // Only a 200 can be the answer; anything else is read whole and refused as call() refuses it.
+      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(response, record);
       const reader = new StreamedArrayReader(key, onElement);
       const decoder = new TextDecoder();
       const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
@@ -107,11 +105,10 @@ export class MoodleSession {
         take(decoder.decode());
         end = reader.end();
       } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
+        throw error instanceof SyntaxError ? notJson(response.headers.get('content-type'), head) : error;
+      } finally {
         record.body = this.recordable(head);
-        throw new LmsError('transient', 'invalid_response', `LMS answered something that is not JSON: ${storable(head.slice(0, 200)).replace(/\s+/g, ' ')}`);
       }
-      record.body = this.recordable(head);
       if (end.streamed) return end.rest;
       const whole = parseAnswer<Record<string, unknown> | null>(response.status, response.headers.get('content-type'), end.text);
       const elements = whole?.[key];
@@ -119,6 +116,12 @@ export class MoodleSession {
       for (const element of elements) onElement(element);
       return whole!;
     });
+  }
+
+  private async readWhole<T>(response: Response, record: RecordedLmsCall): Promise<T> {
+    const text = await response.text();
+    record.body = this.recordable(text);
+    return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
   }
 
   /** One recorded, limited, timed call: `read` turns Moodle's answer into the result. */
@@ -301,13 +304,12 @@ export class MoodleSession {
 }
 
 function parseAnswer<T>(status: number, contentType: string | null, text: string): T {
-  const snippet = storable(text.slice(0, 200)).replace(/\s+/g, ' ');
-  if (status !== 200) throw LmsError.fromHttpStatus(status, snippet);
+  if (status !== 200) throw LmsError.fromHttpStatus(status, snippetOf(text));
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new LmsError('transient', 'invalid_response', `LMS answered something that is not JSON (${contentType ?? 'no content type'}): ${snippet}`);
+    throw notJson(contentType, text);
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'errorcode' in parsed && 'exception' in parsed) {
     const error = parsed as { errorcode: unknown; message?: unknown };
@@ -317,6 +319,14 @@ function parseAnswer<T>(status: number, contentType: string | null, text: string
 }
 
 /** PostgreSQL text and jsonb cannot hold NUL: an LMS answering binary garbage must still be recordable. */
+function snippetOf(text: string): string {
+  return storable(text.slice(0, 200)).replace(/\s+/g, ' ');
+}
+
+function notJson(contentType: string | null, text: string): LmsError {
+  return new LmsError('transient', 'invalid_response', `LMS answered something that is not JSON (${contentType ?? 'no content type'}): ${snippetOf(text)}`);
+}
+
 function storable(text: string): string {
   return text.split(String.fromCharCode(0)).join('\uFFFD');
 }
