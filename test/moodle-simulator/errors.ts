@@ -1,7 +1,7 @@
 /**
  * Moodle web-service errors as the REST server serialises them (HTTP 200, JSON body).
  * Exception class strings and messages are copied from answers recorded on Moodle 5.0.6
- * (see /work/shared/spec/fixtures/moodle-recorded.json); the few marked "from source" were
+ * (see test/fixtures/spec/moodle-recorded.json); the few marked "from source" were
  * not recorded and come from Moodle's lang strings.
  */
 export class MoodleWsError extends Error {

@@ -30,7 +30,7 @@ export type * from './types';
  *
  * POST (or GET) {baseUrl}/webservice/rest/server.php with wstoken, wsfunction and the function's
  * PHP-nested form parameters. Answers are byte-compatible with the recorded ones
- * (/work/shared/spec/fixtures/moodle-recorded.json): errors are HTTP 200 JSON bodies, writes
+ * (test/fixtures/spec/moodle-recorded.json): errors are HTTP 200 JSON bodies, writes
  * answer bare `0`/`1`/`2`/`4` or `null`. With moodlewsrestformat=json the body is JSON; without
  * it Moodle's REST XML (structure-faithful, not byte-checked against a real server).
  */

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** ../shared/spec/fixtures beside the repository (as CI lays it out), or SPEC_FIXTURES_DIR. */
-export const SPEC_FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../../../shared/spec/fixtures');
+/**
+ * Recorded Speechace callbacks and Moodle 5.0.6 answers, kept in the repository (test/fixtures/spec)
+ * so a clone passes its tests with nothing beside it. SPEC_FIXTURES_DIR points elsewhere for a newer recording.
+ */
+export const SPEC_FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../fixtures/spec');
 
 export function specFixture(name: string): Buffer {
   return readFileSync(resolve(SPEC_FIXTURES_DIR, name));
