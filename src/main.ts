@@ -1,35 +1,83 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
-import { ConfigError, loadConfig } from './config/app-config';
+import { CredentialCipher } from './common/crypto/credential-cipher';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { ensureDatabase } from './database/ensure-database';
 import { runMigrations } from './database/run-migrations';
+import { checkStoredCredentials, unreadableCredentialsMessage } from './startup/stored-credentials.check';
+import { describeUrl, EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, StartupError } from './startup/startup-error';
+import { ensurePortFree, waitForPostgres, waitForRedis } from './startup/wait-for-services';
 
-async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
-  const created = await ensureDatabase(config.DATABASE_URL);
-  const migrated = await runMigrations(config.DATABASE_URL);
-  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
-  app.useLogger(app.get(Logger));
-  // Everything durable is in PostgreSQL: a stray rejection is logged loudly, not a reason to stop grading.
-  process.on('unhandledRejection', (reason) => app.get(Logger).error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
-  if (created) app.get(Logger).log('created the database named in DATABASE_URL');
-  if (migrated.length > 0) app.get(Logger).log(`ran migrations: ${migrated.join(', ')}`);
-  configureApp(app, config);
-  await app.listen(config.PORT, '0.0.0.0');
-  const serves = config.runsApi ? 'the API' : 'only /health and /metrics';
-  app.get(Logger).log(`speechace-grade-sync (role ${config.ROLE}) listening on port ${config.PORT}, serving ${serves}`);
+const notice = (line: string) => process.stderr.write(`speechace-grade-sync: ${line}\n`);
+
+/** Settings from `.env` (or ENV_FILE) fill in what the environment does not set; the environment wins. */
+function loadEnvFile(): void {
+  const file = process.env.ENV_FILE ?? '.env';
+  if (file !== '' && existsSync(file)) process.loadEnvFile(file);
 }
 
-void bootstrap();
+/** Everything that must hold before the app starts its queue worker: each failure is one clear line. */
+async function prepare(config: AppConfig): Promise<string[]> {
+  const done: string[] = [];
+  for (const problem of config.insecureSecrets) notice(`WARNING ${problem} (allowed by ALLOW_INSECURE_DEFAULTS=1)`);
+  await ensurePortFree(config.PORT);
+  await waitForPostgres(config.DATABASE_URL, config.STARTUP_WAIT_MS, notice);
+  await waitForRedis(config.REDIS_URL, config.STARTUP_WAIT_MS, notice);
+  if (await ensureDatabase(config.DATABASE_URL)) done.push(`created the database ${describeUrl(config.DATABASE_URL)} named in DATABASE_URL`);
+  try {
+    const migrated = await runMigrations(config.DATABASE_URL);
+    if (migrated.length > 0) done.push(`ran migrations: ${migrated.join(', ')}`);
+  } catch (error) {
+    throw new StartupError(`a database migration failed on ${describeUrl(config.DATABASE_URL)} (DATABASE_URL): ${(error as Error).message}`, EX_SOFTWARE);
+  }
+  const credentials = await checkStoredCredentials(config.DATABASE_URL, new CredentialCipher(config));
+  if (credentials.resealed > 0) done.push(`re-encrypted ${credentials.resealed} stored LMS token(s) with the new ENCRYPTION_KEY`);
+  if (credentials.unreadable.length > 0) {
+    const message = unreadableCredentialsMessage(credentials.unreadable);
+    if (config.ENCRYPTION_KEY_LOST !== '1') throw new StartupError(message, EX_CONFIG);
+    notice(`WARNING ${message} Starting anyway (ENCRYPTION_KEY_LOST=1): their syncs fail until the token is re-entered.`);
+  }
+  return done;
+}
+
+async function bootstrap(): Promise<void> {
+  loadEnvFile();
+  const config = loadConfig();
+  const done = await prepare(config);
+  const app = await NestFactory.create(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  // Everything durable is in PostgreSQL: a stray rejection is logged loudly, not a reason to stop grading.
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+  for (const line of done) logger.log(line);
+  configureApp(app, config);
+  try {
+    await app.listen(config.PORT, '0.0.0.0');
+  } catch (error) {
+    await Promise.race([app.close(), new Promise((r) => setTimeout(r, 5000))]);
+    const taken = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new StartupError(
+      taken ? `PORT ${config.PORT} is already in use by another process: stop it or set PORT to a free port` : `PORT ${config.PORT}: ${(error as Error).message}`,
+      EX_UNAVAILABLE,
+    );
+  }
+  const serves = config.runsApi ? 'the API' : 'only /health and /metrics';
+  logger.log(`speechace-grade-sync (role ${config.ROLE}) listening on port ${config.PORT}, serving ${serves}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(EX_CONFIG);
+  }
+  if (error instanceof StartupError) {
+    notice(`cannot start: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  notice(`cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(EX_SOFTWARE);
+});

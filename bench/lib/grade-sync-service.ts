@@ -22,6 +22,7 @@ export async function startGradeSyncService(storage: BenchStorage, role: 'api' |
     QUEUE_PREFIX: `${storage.redisPrefix}svc`,
     ADMIN_API_TOKEN: adminToken,
     ENCRYPTION_KEY: newEncryptionKey(),
+    SIGNING_KEY: newEncryptionKey(),
     ROLE: role,
     LOG_LEVEL: 'warn',
     CALLBACK_RATE_LIMIT_PER_MIN: process.env.BENCH_CALLBACK_RATE_LIMIT_PER_MIN ?? String(1_000_000_000),

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { Optional } from '../common/validation/optional';
 import { AssessmentKeyEntity } from './assessment-key.entity';
 import { AssessmentEntity } from './assessment.entity';
 
@@ -26,7 +27,7 @@ export class CreateAssessmentDto {
 
 export class UpdateAssessmentDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Optional()
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)

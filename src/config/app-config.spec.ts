@@ -5,6 +5,7 @@ import { AppConfig, ConfigError, loadConfig } from './app-config';
 const VALID = {
   ADMIN_API_TOKEN: 'admin-token-0123456789',
   ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  SIGNING_KEY: randomBytes(32).toString('base64'),
 };
 
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -115,12 +116,18 @@ describe('loadConfig', () => {
     ['PUBLIC_BASE_URL', 'ftp://grades.example.edu'],
     ['PUBLIC_BASE_URL', 'grades.example.edu'],
     ['LOG_LEVEL', 'verbose'],
+    ['SIGNING_KEY', randomBytes(16).toString('base64')],
+    ['ENCRYPTION_KEY_PREVIOUS', randomBytes(31).toString('base64')],
+    ['SIGNING_KEY_PREVIOUS', 'a b'],
+    ['ALLOW_INSECURE_DEFAULTS', 'yes'],
+    ['ENCRYPTION_KEY_LOST', 'true'],
+    ['STARTUP_WAIT_MS', '-5'],
   ])('names %s when it is %p', (name, value) => {
     const error = configError({ ...VALID, [name]: value });
     expect(namedSettings(error)).toEqual([name]);
   });
 
-  it.each(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY'])('names %s when it is missing', (name) => {
+  it.each(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY', 'SIGNING_KEY'])('names %s when it is missing', (name) => {
     const env: Record<string, string> = { ...VALID };
     delete env[name];
     expect(namedSettings(configError(env))).toEqual([name]);
@@ -139,7 +146,7 @@ describe('loadConfig', () => {
 
   it('names every bad setting in one error', () => {
     const error = configError({ ADMIN_API_TOKEN: 'x', ENCRYPTION_KEY: randomBytes(8).toString('base64'), PORT: 'abc', ROLE: 'x', LOG_LEVEL: 'loud' });
-    expect(namedSettings(error).sort()).toEqual(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY', 'LOG_LEVEL', 'PORT', 'ROLE']);
+    expect(namedSettings(error).sort()).toEqual(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY', 'LOG_LEVEL', 'PORT', 'ROLE', 'SIGNING_KEY']);
   });
 
   it('never prints the secrets it refuses', () => {
@@ -148,5 +155,39 @@ describe('loadConfig', () => {
     const error = configError({ ADMIN_API_TOKEN: badToken, ENCRYPTION_KEY: badKey });
     expect(error.message).not.toContain(badToken);
     expect(error.message).not.toContain(badKey);
+  });
+
+  describe('published and placeholder secrets', () => {
+    const COMPOSE_KEY = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+    it.each([
+      ['ADMIN_API_TOKEN', 'change-me-admin-token'],
+      ['ADMIN_API_TOKEN', 'replace-with-a-long-random-token'],
+      ['ADMIN_API_TOKEN', 'aaaaaaaaaaaaaaaaaaaa'],
+      ['ENCRYPTION_KEY', COMPOSE_KEY],
+      ['ENCRYPTION_KEY', Buffer.alloc(32).toString('base64')],
+      ['SIGNING_KEY', COMPOSE_KEY],
+    ])('refuses %s=%p unless ALLOW_INSECURE_DEFAULTS=1', (name, value) => {
+      const error = configError({ ...VALID, [name]: value });
+      expect(namedSettings(error)).toEqual([name]);
+      expect(error.message).toMatch(/ALLOW_INSECURE_DEFAULTS=1/);
+      const allowed = loadConfig({ ...VALID, [name]: value, ALLOW_INSECURE_DEFAULTS: '1' });
+      expect(allowed.insecureSecrets).toHaveLength(1);
+      expect(allowed.insecureSecrets[0]).toMatch(new RegExp(`^${name}:`));
+    });
+
+    it('refuses a SIGNING_KEY equal to ENCRYPTION_KEY', () => {
+      expect(namedSettings(configError({ ...VALID, SIGNING_KEY: VALID.ENCRYPTION_KEY }))).toEqual(['SIGNING_KEY']);
+    });
+
+    it('accepts generated secrets without a warning', () => {
+      expect(loadConfig(VALID).insecureSecrets).toEqual([]);
+    });
+  });
+
+  it('lists the current signing key first, then the previous ones', () => {
+    const old1 = randomBytes(32).toString('base64');
+    const old2 = randomBytes(32).toString('base64');
+    const config = loadConfig({ ...VALID, SIGNING_KEY_PREVIOUS: `${old1},${old2}` });
+    expect(config.signingKeys.map((k) => k.toString('base64'))).toEqual([VALID.SIGNING_KEY, old1, old2]);
   });
 });

@@ -13,6 +13,7 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
+import { insecureSecretsIn } from './insecure-secrets';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type ProcessRole = (typeof ROLES)[number];
@@ -49,6 +50,26 @@ export class AppConfig {
   @IsNotEmpty()
   @IsBase64({}, { message: 'ENCRYPTION_KEY must be 32 bytes, base64-encoded' })
   ENCRYPTION_KEY!: string;
+
+  /** The key ENCRYPTION_KEY replaces: what it encrypted is re-encrypted with ENCRYPTION_KEY at start-up. */
+  @IsOptional()
+  @IsBase64({}, { message: 'ENCRYPTION_KEY_PREVIOUS must be 32 bytes, base64-encoded' })
+  ENCRYPTION_KEY_PREVIOUS?: string;
+
+  /** Signs callback URLs (HMAC-SHA256); a secret of its own, so rotating ENCRYPTION_KEY never touches issued URLs. */
+  @IsString()
+  @IsNotEmpty()
+  @IsBase64({}, { message: 'SIGNING_KEY must be 32 bytes, base64-encoded' })
+  SIGNING_KEY!: string;
+
+  /** Comma list of signing keys SIGNING_KEY replaced: callback URLs they signed are still accepted. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/=]+(,[A-Za-z0-9+/=]+)*$/, { message: 'SIGNING_KEY_PREVIOUS must be a comma list of base64 keys' })
+  SIGNING_KEY_PREVIOUS?: string;
+
+  /** 1 lets the service start with a published placeholder secret (a laptop demo only); it then warns at start-up. */
+  @IsIn(['0', '1'], { message: 'ALLOW_INSECURE_DEFAULTS must be 0 or 1' })
+  ALLOW_INSECURE_DEFAULTS: '0' | '1' = '0';
 
   @IsIn(ROLES)
   ROLE: ProcessRole = 'all';
@@ -166,6 +187,16 @@ export class AppConfig {
   @IsOptional()
   PUBLIC_BASE_URL?: string;
 
+  /** How long start-up waits for PostgreSQL and Redis to answer before it gives up with a clear message. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  STARTUP_WAIT_MS = 15_000;
+
+  /** 1 starts even when stored LMS tokens cannot be decrypted (the old ENCRYPTION_KEY is lost); re-enter them. */
+  @IsIn(['0', '1'], { message: 'ENCRYPTION_KEY_LOST must be 0 or 1' })
+  ENCRYPTION_KEY_LOST: '0' | '1' = '0';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -184,13 +215,37 @@ export class AppConfig {
   get encryptionKey(): Buffer {
     return Buffer.from(this.ENCRYPTION_KEY, 'base64');
   }
+
+  get previousEncryptionKey(): Buffer | undefined {
+    return this.ENCRYPTION_KEY_PREVIOUS ? Buffer.from(this.ENCRYPTION_KEY_PREVIOUS, 'base64') : undefined;
+  }
+
+  /** The current signing key first, then the ones it replaced. */
+  get signingKeys(): Buffer[] {
+    const previous = (this.SIGNING_KEY_PREVIOUS ?? '').split(',').filter((k) => k.length > 0);
+    return [this.SIGNING_KEY, ...previous].map((k) => Buffer.from(k, 'base64'));
+  }
+
+  /** Published or placeholder secrets this configuration uses (allowed only with ALLOW_INSECURE_DEFAULTS=1). */
+  get insecureSecrets(): string[] {
+    return insecureSecretsIn(this);
+  }
 }
+
+const OPTIONAL_OR_REQUIRED_WITHOUT_DEFAULT = [
+  'ADMIN_API_TOKEN',
+  'ENCRYPTION_KEY',
+  'ENCRYPTION_KEY_PREVIOUS',
+  'SIGNING_KEY',
+  'SIGNING_KEY_PREVIOUS',
+  'PUBLIC_BASE_URL',
+];
 
 export class ConfigError extends Error {}
 
 /** Reads and validates the environment; throws a ConfigError naming every bad setting. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['ADMIN_API_TOKEN', 'ENCRYPTION_KEY', 'PUBLIC_BASE_URL']);
+  const known = Object.keys(new AppConfig()).concat(OPTIONAL_OR_REQUIRED_WITHOUT_DEFAULT);
   const input: Record<string, string> = {};
   for (const key of known) {
     const value = env[key];
@@ -203,8 +258,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const text = Object.values(e.constraints ?? {}).join('; ');
     return `${e.property}: ${text || 'invalid'}`;
   });
-  if (config.ENCRYPTION_KEY && Buffer.from(config.ENCRYPTION_KEY, 'base64').length !== 32) {
-    problems.push('ENCRYPTION_KEY: must decode to exactly 32 bytes (try: openssl rand -base64 32)');
+  for (const name of ['ENCRYPTION_KEY', 'ENCRYPTION_KEY_PREVIOUS', 'SIGNING_KEY'] as const) {
+    const value = config[name];
+    if (value && Buffer.from(value, 'base64').length !== 32) {
+      problems.push(`${name}: must decode to exactly 32 bytes (try: openssl rand -base64 32)`);
+    }
+  }
+  if (problems.length === 0 && config.ALLOW_INSECURE_DEFAULTS !== '1') {
+    for (const problem of config.insecureSecrets) problems.push(`${problem} (set ALLOW_INSECURE_DEFAULTS=1 only for a demo on your own machine)`);
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

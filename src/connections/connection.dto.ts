@@ -39,7 +39,8 @@ export class CreateConnectionDto {
   maxConcurrency?: number;
 }
 
-export class UpdateConnectionDto extends PartialType(CreateConnectionDto) {}
+/** Any field of a connection; null only where it means "the default" (the limits). */
+export class UpdateConnectionDto extends PartialType(CreateConnectionDto, { skipNullProperties: false }) {}
 
 export class ConnectionView {
   @ApiProperty() id!: string;

@@ -3,26 +3,30 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 
 /**
- * Signs callback URLs for one mapping and one LMS user: `sig` = HMAC-SHA256 over both, so a
- * leaked Speechace key cannot grade anyone else through a mapping that requires signed URLs.
- * The signing key is derived from ENCRYPTION_KEY (rotating that key invalidates issued URLs).
+ * Signs callback URLs for one mapping and one LMS user: `sig` = HMAC-SHA256 over both with
+ * SIGNING_KEY, so a leaked Speechace key cannot grade anyone else through a mapping that requires
+ * signed URLs. URLs signed with a key listed in SIGNING_KEY_PREVIOUS stay valid until re-issued.
  */
 @Injectable()
 export class CallbackUrlSigner {
-  private readonly key: Buffer;
+  private readonly keys: Buffer[];
 
   constructor(private readonly config: AppConfig) {
-    this.key = createHmac('sha256', config.encryptionKey).update('callback-url-signing-v1').digest();
+    this.keys = config.signingKeys;
   }
 
   sign(mappingId: string, user: string): string {
-    return createHmac('sha256', this.key).update(`${mappingId}\n${user}`).digest('base64url');
+    return signature(this.keys[0]!, mappingId, user);
   }
 
   verify(mappingId: string, user: string, sig: string): boolean {
-    const expected = Buffer.from(this.sign(mappingId, user));
     const given = Buffer.from(sig);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    let valid = false;
+    for (const key of this.keys) {
+      const expected = Buffer.from(signature(key, mappingId, user));
+      if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
+    }
+    return valid;
   }
 
   /** The URL to give Speechace as app_score_submission_url. */
@@ -35,4 +39,8 @@ export class CallbackUrlSigner {
     }
     return `${this.config.publicBaseUrl}/speechace/callback?${query.toString()}`;
   }
+}
+
+function signature(key: Buffer, mappingId: string, user: string): string {
+  return createHmac('sha256', key).update(`${mappingId}\n${user}`).digest('base64url');
 }

@@ -5,6 +5,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -27,6 +28,7 @@ import {
   USER_MATCHES,
   UserMatch,
 } from './mapping.entity';
+import { Optional } from '../common/validation/optional';
 
 const MAX_ID = 2_147_483_647;
 
@@ -36,7 +38,7 @@ export class TargetDto {
   type!: TargetType;
 
   @ApiPropertyOptional({ description: 'assign: the assignment instance id (not the cmid)', example: 1 })
-  @ValidateIf((t: TargetDto) => t.type === 'assign')
+  @ValidateIf((t: TargetDto) => t.type === 'assign' || t.assignmentId !== undefined)
   @IsInt({ message: 'target.assignmentId must be the assignment instance id (an integer)' })
   @Min(1)
   @Max(MAX_ID)
@@ -49,7 +51,7 @@ export class TargetDto {
   cmid!: number;
 
   @ApiPropertyOptional({ description: 'activity: the module component, e.g. mod_lti', example: 'mod_lti' })
-  @ValidateIf((t: TargetDto) => t.type === 'activity')
+  @ValidateIf((t: TargetDto) => t.type === 'activity' || t.component !== undefined)
   @IsString()
   @Matches(/^mod_[a-z][a-z0-9_]*$/, { message: 'target.component must be an activity module such as mod_lti' })
   @NotEquals('mod_assign', {
@@ -59,7 +61,7 @@ export class TargetDto {
   component?: string;
 
   @ApiPropertyOptional({ description: 'activity: the grade item number (usually 0)', default: 0 })
-  @ValidateIf((t: TargetDto) => t.type === 'activity' && t.itemNumber !== undefined)
+  @ValidateIf((t: TargetDto) => t.itemNumber !== undefined)
   @IsInt()
   @Min(0)
   @Max(1000)
@@ -98,6 +100,7 @@ export class CreateMappingDto {
   lmsCourseId!: number;
 
   @ApiProperty({ type: TargetDto })
+  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"} or {"type":"activity","component","cmid","itemNumber"}' })
   @ValidateNested()
   @Type(() => TargetDto)
   target!: TargetDto;
@@ -111,6 +114,7 @@ export class CreateMappingDto {
   scoreField!: ScoreField;
 
   @ApiProperty({ type: SourceScaleDto })
+  @IsObject({ message: 'sourceScale must be an object: {"min","max"}, the range of the Speechace score' })
   @ValidateNested()
   @Type(() => SourceScaleDto)
   sourceScale!: SourceScaleDto;
@@ -132,15 +136,34 @@ export class CreateMappingDto {
 }
 
 export class UpdateMappingDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(/^[A-Za-z0-9._@+:-]{1,128}$/) speechaceQuizId?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(MAX_ID) lmsCourseId?: number;
-  @ApiPropertyOptional({ type: TargetDto }) @IsOptional() @ValidateNested() @Type(() => TargetDto) target?: TargetDto;
-  @ApiPropertyOptional({ enum: USER_MATCHES }) @IsOptional() @IsIn(USER_MATCHES) userMatch?: UserMatch;
-  @ApiPropertyOptional({ enum: SCORE_FIELDS }) @IsOptional() @IsIn(SCORE_FIELDS) scoreField?: ScoreField;
-  @ApiPropertyOptional({ type: SourceScaleDto }) @IsOptional() @ValidateNested() @Type(() => SourceScaleDto) sourceScale?: SourceScaleDto;
-  @ApiPropertyOptional({ enum: ATTEMPT_POLICIES }) @IsOptional() @IsIn(ATTEMPT_POLICIES) attemptPolicy?: AttemptPolicy;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() requireSignedUrl?: boolean;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'null: every quiz of the assessment' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._@+:-]{1,128}$/, { message: 'speechaceQuizId must be 1-128 letters, digits or . _ @ + : -, or null for every quiz' })
+  speechaceQuizId?: string | null;
+
+  @ApiPropertyOptional() @Optional() @IsInt() @Min(1) @Max(MAX_ID) lmsCourseId?: number;
+
+  @ApiPropertyOptional({ type: TargetDto })
+  @Optional()
+  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"} or {"type":"activity","component","cmid","itemNumber"}' })
+  @ValidateNested()
+  @Type(() => TargetDto)
+  target?: TargetDto;
+
+  @ApiPropertyOptional({ enum: USER_MATCHES }) @Optional() @IsIn(USER_MATCHES) userMatch?: UserMatch;
+  @ApiPropertyOptional({ enum: SCORE_FIELDS }) @Optional() @IsIn(SCORE_FIELDS) scoreField?: ScoreField;
+
+  @ApiPropertyOptional({ type: SourceScaleDto })
+  @Optional()
+  @IsObject({ message: 'sourceScale must be an object: {"min","max"}, the range of the Speechace score' })
+  @ValidateNested()
+  @Type(() => SourceScaleDto)
+  sourceScale?: SourceScaleDto;
+
+  @ApiPropertyOptional({ enum: ATTEMPT_POLICIES }) @Optional() @IsIn(ATTEMPT_POLICIES) attemptPolicy?: AttemptPolicy;
+  @ApiPropertyOptional() @Optional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @Optional() @IsBoolean() requireSignedUrl?: boolean;
 }
 
 export class MappingView {

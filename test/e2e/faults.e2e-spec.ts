@@ -102,6 +102,7 @@ describe('surviving faults', () => {
           QUEUE_PREFIX: c.QUEUE_PREFIX,
           ADMIN_API_TOKEN: c.ADMIN_API_TOKEN,
           ENCRYPTION_KEY: c.ENCRYPTION_KEY,
+          SIGNING_KEY: c.SIGNING_KEY,
           SYNC_LEASE_MS: '3000',
           SYNC_BATCH_WINDOW_MS: '0',
           OUTBOX_INTERVAL_MS: '300',

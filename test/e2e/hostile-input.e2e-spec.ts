@@ -328,7 +328,7 @@ describe('POST /speechace/callback rate limit', () => {
   });
 
   it('keeps limiting, per process, while Redis cannot be reached', async () => {
-    const unreachable = loadConfig({ ADMIN_API_TOKEN: ctx.t.config.ADMIN_API_TOKEN, ENCRYPTION_KEY: ctx.t.config.ENCRYPTION_KEY, REDIS_URL: 'redis://127.0.0.1:1' });
+    const unreachable = loadConfig({ ADMIN_API_TOKEN: ctx.t.config.ADMIN_API_TOKEN, ENCRYPTION_KEY: ctx.t.config.ENCRYPTION_KEY, SIGNING_KEY: ctx.t.config.SIGNING_KEY, REDIS_URL: 'redis://127.0.0.1:1' });
     const storage = new RedisThrottlerStorage(unreachable);
     await storage.onModuleInit();
     try {

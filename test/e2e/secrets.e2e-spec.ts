@@ -15,6 +15,7 @@ describe('secrets stay secret', () => {
   const callbackKey = `speechace-key-${randomBytes(8).toString('hex')}`;
   const adminToken = `admin-secret-${randomBytes(8).toString('hex')}`;
   const encryptionKey = randomBytes(32).toString('base64');
+  const signingKey = randomBytes(32).toString('base64');
   let sim: MoodleSimulator;
   let child: ChildProcess;
   let output = '';
@@ -34,6 +35,7 @@ describe('secrets stay secret', () => {
         QUEUE_PREFIX: `sgs_t_${runId()}_secrets`,
         ADMIN_API_TOKEN: adminToken,
         ENCRYPTION_KEY: encryptionKey,
+        SIGNING_KEY: signingKey,
         LOG_LEVEL: 'trace',
         SYNC_BATCH_WINDOW_MS: '0',
       },
@@ -82,7 +84,7 @@ describe('secrets stay secret', () => {
     expect(callbackLines.length).toBeGreaterThanOrEqual(3);
     expect(callbackLines.some((line) => line.includes(`"id":"${posted.headers['x-request-id'] as string}"`) && line.includes('"statusCode":202'))).toBe(true);
     expect(callbackLines.some((line) => line.includes('key=[redacted]'))).toBe(true);
-    for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey]) {
+    for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey, signingKey]) {
       expect({ secret, inLogs: output.includes(secret) }).toEqual({ secret, inLogs: false });
       expect({ secret, inAnswers: answers.some((a) => a.includes(secret)) }).toEqual({ secret, inAnswers: false });
     }

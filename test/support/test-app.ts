@@ -42,6 +42,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     QUEUE_PREFIX: `sgs_t_${runId()}_${process.pid}_${instance}`,
     ADMIN_API_TOKEN: ADMIN_TOKEN,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SIGNING_KEY: randomBytes(32).toString('base64'),
     SYNC_MAX_ATTEMPTS: '5',
     SYNC_BACKOFF_BASE_MS: '50',
     SYNC_BACKOFF_MAX_MS: '400',

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig } from '../../config/app-config';
-import { CredentialCipher } from './credential-cipher';
+import { CredentialCipher, UndecryptableCredentialError } from './credential-cipher';
 import { hashSecret, secretMatchesAny } from './secret-hash';
 
-const newCipher = (key: Buffer = randomBytes(32)) => new CredentialCipher({ encryptionKey: key } as AppConfig);
+const newCipher = (key: Buffer = randomBytes(32), previousKey?: Buffer) =>
+  new CredentialCipher({ encryptionKey: key, previousEncryptionKey: previousKey } as AppConfig);
 
 /** Replaces one dot-separated part of a sealed value. */
 function withPart(sealed: string, index: number, change: (part: Buffer) => Buffer): string {
@@ -64,8 +65,33 @@ describe('CredentialCipher', () => {
     expect(() => cipher.decrypt(withPart(sealed, 3, (b) => Buffer.concat([b, Buffer.from('x')])))).toThrow();
   });
 
-  it('refuses a value sealed with another key', () => {
-    expect(() => newCipher().decrypt(cipher.encrypt('token'))).toThrow();
+  it('refuses a value sealed with another key, naming ENCRYPTION_KEY', () => {
+    expect(() => newCipher().decrypt(cipher.encrypt('token'))).toThrow(UndecryptableCredentialError);
+    expect(() => newCipher().decrypt(cipher.encrypt('token'))).toThrow(/ENCRYPTION_KEY does not match/);
+  });
+
+  describe('during a key rotation (ENCRYPTION_KEY_PREVIOUS)', () => {
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const before = newCipher(oldKey);
+    const during = newCipher(newKey, oldKey);
+
+    it('opens values sealed with the previous key and says they need sealing again', () => {
+      const sealed = before.encrypt('moodle-token');
+      expect(during.decrypt(sealed)).toBe('moodle-token');
+      expect(during.open(sealed)).toEqual({ plain: 'moodle-token', withPreviousKey: true });
+    });
+
+    it('seals with the new key only', () => {
+      const sealed = during.encrypt('moodle-token');
+      expect(during.open(sealed)).toEqual({ plain: 'moodle-token', withPreviousKey: false });
+      expect(before.open(sealed)).toBeUndefined();
+      expect(newCipher(newKey).decrypt(sealed)).toBe('moodle-token');
+    });
+
+    it('opens nothing sealed with a third key', () => {
+      expect(during.open(newCipher().encrypt('moodle-token'))).toBeUndefined();
+    });
   });
 
   it.each([
