@@ -124,6 +124,28 @@ export class AppConfig {
   @Min(100)
   LMS_TIMEOUT_MS = 15000;
 
+  /**
+   * Hosts (`host` or `host:port`, comma-separated) a connection's baseUrl may name; empty allows
+   * any. Checked when a connection is created or changed and before every LMS call.
+   */
+  @IsString()
+  LMS_ALLOWED_HOSTS = '';
+
+  /**
+   * Largest answer read from one LMS call (and largest single student's report in a course-wide
+   * grade read); a larger answer is a permanent `answer_too_large` failure. Site info has its own 1 MB.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(65536)
+  LMS_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+  /** Largest course-wide grade report (read streamed, never held whole): 1 GiB is ~10,000 students with 150 grade items each. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(65536)
+  LMS_MAX_REPORT_BYTES = 1024 * 1024 * 1024;
+
   /** How long resolved LMS users and enrolments are cached by a worker. */
   @Transform(toInt)
   @IsInt()
