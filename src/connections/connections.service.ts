@@ -1,6 +1,7 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
+import { allowedCourses } from '../admin/auth/course-scope';
 import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
@@ -29,12 +30,28 @@ export class ConnectionsService {
     return view;
   }
 
-  async list(): Promise<ConnectionView[]> {
-    return (await this.connections.find({ order: { createdAt: 'ASC' } })).map(ConnectionView.of);
+  /** A viewer limited to some LMS courses sees only the connections its courses' mappings use. */
+  async list(principal: Principal): Promise<ConnectionView[]> {
+    const visible = await this.visibleIds(principal);
+    const found = await this.connections.find({ where: visible ? { id: In(visible) } : {}, order: { createdAt: 'ASC' } });
+    return found.map(ConnectionView.of);
   }
 
-  async get(id: string): Promise<ConnectionView> {
-    return ConnectionView.of(await this.find(id));
+  async get(principal: Principal, id: string): Promise<ConnectionView> {
+    const connection = await this.find(id);
+    const visible = await this.visibleIds(principal);
+    if (visible && !visible.includes(id)) {
+      throw new ForbiddenException(`This token may not see connection ${id}: no mapping in LMS course(s) ${principal.lmsCourseIds!.join(', ')} uses it`);
+    }
+    return ConnectionView.of(connection);
+  }
+
+  /** null: every connection. */
+  private async visibleIds(principal: Principal): Promise<string[] | null> {
+    const courses = allowedCourses(principal);
+    if (!courses) return null;
+    const used = await this.mappings.find({ select: { connectionId: true }, where: { lmsCourseId: In(courses) } });
+    return [...new Set(used.map((m) => m.connectionId))];
   }
 
   async find(id: string): Promise<ConnectionEntity> {
