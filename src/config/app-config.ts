@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import proxyAddr from 'proxy-addr';
 import {
   IsBase64,
   IsIn,
@@ -188,11 +189,25 @@ export class AppConfig {
   @IsOptional()
   PUBLIC_BASE_URL?: string;
 
+  /**
+   * Proxies whose X-Forwarded-For is believed (callback rate limit, stored sourceIp, Express's
+   * req.ip): a comma list of addresses, CIDR ranges or proxy-addr names (loopback, linklocal,
+   * uniquelocal); `none` trusts no proxy.
+   */
+  @IsString()
+  TRUSTED_PROXIES = 'loopback';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   get publicBaseUrl(): string {
     return (this.PUBLIC_BASE_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
+  }
+
+  /** TRUSTED_PROXIES as proxy-addr takes it; empty trusts none. */
+  get trustedProxies(): string[] {
+    const list = this.TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    return list.length === 1 && list[0]!.toLowerCase() === 'none' ? [] : list;
   }
 
   get runsApi(): boolean {
@@ -227,6 +242,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   });
   if (config.ENCRYPTION_KEY && Buffer.from(config.ENCRYPTION_KEY, 'base64').length !== 32) {
     problems.push('ENCRYPTION_KEY: must decode to exactly 32 bytes (try: openssl rand -base64 32)');
+  }
+  try {
+    proxyAddr.compile(config.trustedProxies);
+  } catch (error) {
+    problems.push(`TRUSTED_PROXIES: ${(error as Error).message} (give addresses, CIDR ranges, loopback, linklocal, uniquelocal, or none)`);
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

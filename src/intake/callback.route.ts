@@ -14,8 +14,6 @@ import { IntakeService } from './intake.service';
 import { CallbackRateLimiter } from './rate-limit/callback-rate-limiter';
 
 export const CALLBACK_PATH = '/speechace/callback';
-/** Proxies whose X-Forwarded-For is believed, for the client address; Express is set the same way. */
-export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 /** Case-insensitive, with or without a trailing slash: how Express matched the route. */
 const CALLBACK_ROUTE = /^\/speechace\/callback\/?$/i;
 
@@ -37,7 +35,8 @@ type BodyReader = (req: IncomingMessage, res: ServerResponse, next: (error?: unk
 @Injectable()
 export class CallbackRoute {
   private readonly readBody: BodyReader;
-  private readonly trustProxy = proxyAddr.compile(TRUSTED_PROXIES);
+  /** TRUSTED_PROXIES: whose X-Forwarded-For is believed; Express's trust proxy is set the same way (app.setup.ts). */
+  private readonly trustProxy: (address: string, hop: number) => boolean;
 
   constructor(
     private readonly intake: IntakeService,
@@ -49,6 +48,12 @@ export class CallbackRoute {
     this.logger.setContext(CallbackRoute.name);
     // The callback keeps its raw bytes: it is stored as received and parsed tolerantly by IntakeService.
     this.readBody = express.raw({ type: () => true, limit: config.CALLBACK_BODY_LIMIT }) as unknown as BodyReader;
+    this.trustProxy = proxyAddr.compile(config.trustedProxies);
+  }
+
+  /** The sender's address: the socket's, or X-Forwarded-For's as far back as TRUSTED_PROXIES vouch for it. */
+  clientAddress(req: IncomingMessage): string {
+    return proxyAddr(req, this.trustProxy);
   }
 
   matches(req: IncomingMessage): boolean {
@@ -74,7 +79,7 @@ export class CallbackRoute {
     const rawQuery = queryAt === -1 ? null : url.slice(queryAt + 1);
     let answer: Answer;
     try {
-      const sourceIp = proxyAddr(req, this.trustProxy);
+      const sourceIp = this.clientAddress(req);
       await this.limiter.admit(sourceIp, res);
       const rawBody = await this.body(req, res);
       const receipt = await this.intake.receive({
