@@ -189,6 +189,18 @@ export class AppConfig {
   @IsOptional()
   PUBLIC_BASE_URL?: string;
 
+  /** Most callbacks kept in the quarantine (the oldest go first); 0 keeps none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUARANTINE_MAX_ROWS = 10_000;
+
+  /** Days a quarantined callback is kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  QUARANTINE_RETENTION_DAYS = 30;
+
   /**
    * Proxies whose X-Forwarded-For is believed (callback rate limit, stored sourceIp, Express's
    * req.ip): a comma list of addresses, CIDR ranges or proxy-addr names (loopback, linklocal,

@@ -125,3 +125,12 @@ function valueEnd(text: string, i: number): number {
   while (j < text.length && !/[\s,}\]]/.test(text[j]!)) j++;
   return j === i ? -1 : j;
 }
+
+/**
+ * For a body that is neither valid JSON nor a form (so stripCallbackKey found no member to cut):
+ * the value after anything that looks like a key name (`"key":`, `key=`, `'key' :`, `k\u0065y`,
+ * `k%65y`) is replaced by `[redacted]`. Only for showing a quarantined body; it is stored encrypted.
+ */
+export function redactKeyLoosely(text: string): string {
+  return text.replace(/(["']?\bk(?:e|\\u0065|%65)y["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"?|'[^']*'?|[^,&}\s]*)/gi, '$1"[redacted]"');
+}

@@ -12,6 +12,8 @@ import { callbackOutcome } from '../metrics/callback-outcome';
 import { MetricsService } from '../metrics/metrics.service';
 import { IntakeService } from './intake.service';
 import { CallbackRateLimiter } from './rate-limit/callback-rate-limiter';
+import { QUARANTINED_STATUSES } from '../quarantine/quarantine-statuses';
+import { QuarantineService } from '../quarantine/quarantine.service';
 
 export const CALLBACK_PATH = '/speechace/callback';
 /** Case-insensitive, with or without a trailing slash: how Express matched the route. */
@@ -43,6 +45,7 @@ export class CallbackRoute {
     private readonly limiter: CallbackRateLimiter,
     private readonly metrics: MetricsService,
     private readonly logger: PinoLogger,
+    private readonly quarantine: QuarantineService,
     config: AppConfig,
   ) {
     this.logger.setContext(CallbackRoute.name);
@@ -78,10 +81,12 @@ export class CallbackRoute {
     const queryAt = url.indexOf('?');
     const rawQuery = queryAt === -1 ? null : url.slice(queryAt + 1);
     let answer: Answer;
+    let rawBody: Buffer | null = null;
+    let sourceIp: string | null = null;
     try {
-      const sourceIp = this.clientAddress(req);
+      sourceIp = this.clientAddress(req);
       await this.limiter.admit(sourceIp, res);
-      const rawBody = await this.body(req, res);
+      rawBody = await this.body(req, res);
       const receipt = await this.intake.receive({
         rawBody,
         contentType: req.headers['content-type'],
@@ -93,6 +98,10 @@ export class CallbackRoute {
       answer = { status: receipt.duplicate ? 200 : 202, body: receipt };
     } catch (error) {
       answer = this.errorAnswer(error, req, requestId);
+      // Off the path of good callbacks: only a body refused for what it holds is kept.
+      if (rawBody && QUARANTINED_STATUSES.has(answer.status)) {
+        await this.quarantine.keep({ rawBody, contentType: req.headers['content-type'], rawQuery, sourceIp, requestId }, answer.status, answerMessage(answer));
+      }
     }
     send(res, answer.status, answer.body);
     this.metrics.callbackAnswered(callbackOutcome(answer.status));
@@ -123,6 +132,11 @@ export class CallbackRoute {
     this.logger.error({ err: error, req: { id: requestId, method: req.method, url: req.url ?? '' } }, 'unhandled error on the callback route');
     return { status: 500, body: { statusCode: 500, message: 'Internal error', requestId } };
   }
+}
+
+function answerMessage(answer: Answer): string {
+  const message = (answer.body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(message ?? answer.body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -18,7 +18,7 @@ function request(remoteAddress: string, forwardedFor: string): IncomingMessage {
 function routeWith(env: Record<string, string>): CallbackRoute {
   const logger = { setContext: () => undefined } as unknown as PinoLogger;
   const none = null as never;
-  return new CallbackRoute(none, none, none, logger, loadConfig({ ...BASE_ENV, ...env }));
+  return new CallbackRoute(none, none, none, logger, none, loadConfig({ ...BASE_ENV, ...env }));
 }
 
 describe('TRUSTED_PROXIES', () => {
