@@ -78,6 +78,27 @@ describe('Moodle answer limits', () => {
     expect(lms.calls[0]!.body).toBe('(an answer larger than 100000 bytes: not kept)');
   });
 
+  it('judges a huge error page by its status (transient 503) after reading only its start', async () => {
+    answer = (res) => {
+      res.writeHead(503, { 'content-type': 'text/html' });
+      let left = 50 * 1024 * 1024;
+      const chunk = '<p>busy</p>'.repeat(1500);
+      const pump = () => {
+        while (left > 0 && !res.destroyed) {
+          left -= chunk.length;
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      res.on('error', () => undefined);
+      pump();
+    };
+    const error = await failure(session().getUsersByField('id', ['1']));
+    expect({ kind: error.kind, code: error.code }).toEqual({ kind: 'transient', code: 'http_503' });
+    expect(sent).toBeLessThan(10 * 1024 * 1024);
+  });
+
   it('reads a course-wide report far larger than LMS_MAX_ANSWER_BYTES element by element', async () => {
     const element = JSON.stringify({ userid: 4, gradeitems: [{ id: 1, graderaw: 5 }] });
     answer = stream('{"usergrades":[', `${element},`, 600_000 - (600_000 % (element.length + 1)), `${element}],"warnings":[]}`);

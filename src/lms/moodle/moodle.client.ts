@@ -25,6 +25,8 @@ export interface MoodleSite {
 }
 
 const RECORDED_BODY_LIMIT = 2000;
+/** How much of a non-200 answer is read: enough for its message, never a whole error page of any size. */
+const ERROR_PAGE_LIMIT = 64 * 1024;
 /** Site info is a few kB (its function list); anything far bigger is not Moodle. */
 const SITE_INFO_ANSWER_LIMIT = 1024 * 1024;
 
@@ -150,6 +152,12 @@ export class MoodleSession {
   }
 
   private async readWhole<T>(wsfunction: string, response: Response, record: RecordedLmsCall, limit: number): Promise<T> {
+    // A refusal (HTTP 4xx/5xx) is judged by its status: only its start is kept, however long the page.
+    if (response.status !== 200) {
+      const start = await readStart(response, ERROR_PAGE_LIMIT);
+      record.body = this.recordable(start);
+      return parseAnswer<T>(response.status, response.headers.get('content-type'), start);
+    }
     const text = await readLimited(response, limit, () => {
       record.body = `(an answer larger than ${limit} bytes: not kept)`;
       return tooLarge(wsfunction, limit, wsfunction === 'core_webservice_get_site_info' ? 'the 1 MB limit of site info' : 'LMS_MAX_ANSWER_BYTES');
@@ -396,6 +404,19 @@ async function readLimited(response: Response, limit: number, overLimit: () => E
     chunks.push(chunk as Uint8Array);
   }
   return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/** The first `limit` bytes of the answer (or all of it, if shorter); the rest is not downloaded. */
+async function readStart(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    chunks.push(chunk as Uint8Array);
+    size += (chunk as Uint8Array).byteLength;
+    if (size >= limit) break;
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit));
 }
 
 function invalidShape(wsfunction: string, expected: string): LmsError {
