@@ -56,6 +56,7 @@ function stripJsonKey(text: string): string {
     if (next) current = current.slice(0, member.start) + current.slice(next.start);
     else if (previous) current = current.slice(0, previous.end) + current.slice(member.end);
     else current = current.slice(0, member.start) + current.slice(member.end).replace(/^\s+/, '');
+    if (members.filter((m) => m.name === 'key').length === 1) return current;
   }
   return current;
 }
@@ -71,11 +72,13 @@ function topLevelMembers(text: string): Member[] | null {
     const start = i;
     const nameEnd = stringEnd(text, i);
     if (nameEnd === -1) return null;
-    let name: string;
-    try {
-      name = JSON.parse(text.slice(start, nameEnd)) as string;
-    } catch {
-      return null;
+    let name = text.slice(start + 1, nameEnd - 1);
+    if (name.includes('\\')) {
+      try {
+        name = JSON.parse(text.slice(start, nameEnd)) as string;
+      } catch {
+        return null;
+      }
     }
     i = skipSpace(text, nameEnd);
     if (text[i] !== ':') return null;
@@ -88,16 +91,33 @@ function topLevelMembers(text: string): Member[] | null {
   return members;
 }
 
+const SPACE = 0x20;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB;
+}
+
 function skipSpace(text: string, i: number): number {
-  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
 }
 
 /** Index just after the string starting at `i` (a quote), or -1. */
 function stringEnd(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
-    if (text[j] === '\\') j++;
-    else if (text[j] === '"') return j + 1;
+    const c = text.charCodeAt(j);
+    if (c === BACKSLASH) j++;
+    else if (c === QUOTE) return j + 1;
   }
   return -1;
 }
@@ -109,12 +129,12 @@ function valueEnd(text: string, i: number): number {
   if (c === '{' || c === '[') {
     let depth = 0;
     for (let j = i; j < text.length; j++) {
-      const d = text[j];
-      if (d === '"') {
+      const d = text.charCodeAt(j);
+      if (d === QUOTE) {
         j = stringEnd(text, j) - 1;
         if (j < 0) return -1;
-      } else if (d === '{' || d === '[') depth++;
-      else if (d === '}' || d === ']') {
+      } else if (d === OPEN_BRACE || d === OPEN_BRACKET) depth++;
+      else if (d === CLOSE_BRACE || d === CLOSE_BRACKET) {
         depth--;
         if (depth === 0) return j + 1;
       }
@@ -122,7 +142,10 @@ function valueEnd(text: string, i: number): number {
     return -1;
   }
   let j = i;
-  while (j < text.length && !/[\s,}\]]/.test(text[j]!)) j++;
+  for (; j < text.length; j++) {
+    const d = text.charCodeAt(j);
+    if (isSpace(d) || d === COMMA || d === CLOSE_BRACE || d === CLOSE_BRACKET) break;
+  }
   return j === i ? -1 : j;
 }
 
