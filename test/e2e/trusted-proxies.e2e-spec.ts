@@ -13,7 +13,7 @@ describe('TRUSTED_PROXIES=none', () => {
   it('stores the socket address, not X-Forwarded-For, and Express trusts no proxy either', async () => {
     const mapping = await ctx.newMapping();
     expect(mapping.id).toBeDefined();
-    const res = await ctx.postCallback(ctx.callbackBody()).set('x-forwarded-for', '203.0.113.9').expect(202);
+    const res = await ctx.postCallback(ctx.callbackBody()).set('x-forwarded-for', '198.51.100.77').expect(202);
     const [row] = (await ctx.t.db.query('SELECT source_ip FROM submissions WHERE id = $1', [res.body.submissionId])) as { source_ip: string }[];
     expect(row!.source_ip).toMatch(/^(::ffff:)?127\.0\.0\.1$|^::1$/);
     const trust = (ctx.t.app.getHttpAdapter().getInstance() as express.Express).get('trust proxy fn') as (address: string, hop: number) => boolean;
@@ -32,9 +32,9 @@ describe('TRUSTED_PROXIES default (loopback)', () => {
 
   it('believes X-Forwarded-For from a loopback proxy only', async () => {
     await ctx.newMapping();
-    const res = await ctx.postCallback(ctx.callbackBody()).set('x-forwarded-for', '203.0.113.9').expect(202);
+    const res = await ctx.postCallback(ctx.callbackBody()).set('x-forwarded-for', '198.51.100.77').expect(202);
     const [row] = (await ctx.t.db.query('SELECT source_ip FROM submissions WHERE id = $1', [res.body.submissionId])) as { source_ip: string }[];
-    expect(row!.source_ip).toBe('203.0.113.9');
+    expect(row!.source_ip).toBe('198.51.100.77');
     const trust = (ctx.t.app.getHttpAdapter().getInstance() as express.Express).get('trust proxy fn') as (address: string, hop: number) => boolean;
     expect(trust('127.0.0.1', 0)).toBe(true);
     expect(trust('172.18.0.5', 0)).toBe(false);
