@@ -130,6 +130,7 @@ export class AppConfig {
    * any. Checked when a connection is created or changed and before every LMS call.
    */
   @IsString()
+  @Matches(/^[A-Za-z0-9.:[\],\s-]*$/, { message: 'LMS_ALLOWED_HOSTS must be a comma list of host or host:port, such as moodle.example.edu,moodle.example.edu:8443 (no scheme, no path)' })
   LMS_ALLOWED_HOSTS = '';
 
   /**

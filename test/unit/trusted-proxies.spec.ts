@@ -42,3 +42,10 @@ describe('TRUSTED_PROXIES', () => {
     expect(() => loadConfig({ ...BASE_ENV, TRUSTED_PROXIES: 'my-proxy' })).toThrow(/TRUSTED_PROXIES/);
   });
 });
+
+describe('LMS_ALLOWED_HOSTS', () => {
+  it('takes hosts and host:port, and refuses a URL, naming the setting', () => {
+    expect(loadConfig({ ...BASE_ENV, LMS_ALLOWED_HOSTS: 'moodle.example.edu, moodle.example.edu:8443,[::1]:80' }).LMS_ALLOWED_HOSTS).toContain('moodle.example.edu');
+    expect(() => loadConfig({ ...BASE_ENV, LMS_ALLOWED_HOSTS: 'https://moodle.example.edu/' })).toThrow(/LMS_ALLOWED_HOSTS must be a comma list/);
+  });
+});

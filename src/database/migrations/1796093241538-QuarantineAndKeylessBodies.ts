@@ -28,6 +28,8 @@ export class QuarantineAndKeylessBodies1796093241538 implements MigrationInterfa
         await queryRunner.query(`CREATE TABLE "callback_quarantine" ("id" uuid NOT NULL DEFAULT gen_random_uuid(), "seq" BIGSERIAL NOT NULL, "received_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(), "status" integer NOT NULL, "reason" text NOT NULL, "content_type" text, "body_encrypted" text NOT NULL, "body_bytes" integer NOT NULL, "raw_query" text, "source_ip" text, "request_id" text NOT NULL, CONSTRAINT "UQ_6e72094c6fde755d3c9962a1a2b" UNIQUE ("seq"), CONSTRAINT "PK_039dec75047bcd442c669528082" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE INDEX "IDX_e06d656e4031f9895c6269c252" ON "callback_quarantine" ("received_at") `);
         await stripStoredKeys(queryRunner);
+        // Key hints are two characters now; older ones kept four.
+        await queryRunner.query(`UPDATE "assessment_keys" SET "key_hint" = right("key_hint", 2) WHERE length("key_hint") > 2`);
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
