@@ -7,7 +7,7 @@ import { mountQueueDashboard } from './operations/queue-dashboard';
 import { bodyParserErrorAnswer } from './common/body-parser-errors';
 import { ERROR_SCHEMA } from './common/error-schema';
 import { addCallbackOperation } from './intake/callback.openapi';
-import { CallbackRoute, mountCallbackRoute, TRUSTED_PROXIES } from './intake/callback.route';
+import { CallbackRoute, mountCallbackRoute } from './intake/callback.route';
 
 /**
  * Everything about the HTTP app that is not a module: body parsers, validation, OpenAPI.
@@ -16,7 +16,7 @@ import { CallbackRoute, mountCallbackRoute, TRUSTED_PROXIES } from './intake/cal
 export function configureApp(app: INestApplication, config: AppConfig): void {
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.disable('x-powered-by');
-  http.set('trust proxy', TRUSTED_PROXIES.join(', '));
+  http.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
   http.set('query parser', 'simple');
   if (config.runsApi) mountCallbackRoute(app.getHttpServer() as Server, app.get(CallbackRoute));
   else app.use(workerRoutesOnly);

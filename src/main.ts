@@ -35,7 +35,10 @@ async function prepare(config: AppConfig): Promise<string[]> {
     throw new StartupError(`a database migration failed on ${describeUrl(config.DATABASE_URL)} (DATABASE_URL): ${(error as Error).message}`, EX_SOFTWARE);
   }
   const credentials = await checkStoredCredentials(config.DATABASE_URL, new CredentialCipher(config));
-  if (credentials.resealed > 0) done.push(`re-encrypted ${credentials.resealed} stored LMS token(s) with the new ENCRYPTION_KEY`);
+  if (credentials.resealed > 0) done.push(`re-encrypted ${credentials.resealed} stored LMS token(s) and quarantined bodies with the new ENCRYPTION_KEY`);
+  if (credentials.unreadableQuarantined > 0) {
+    notice(`WARNING ENCRYPTION_KEY: does not decrypt ${credentials.unreadableQuarantined} quarantined callback(s); they cannot be replayed (they expire with QUARANTINE_RETENTION_DAYS)`);
+  }
   if (credentials.unreadable.length > 0) {
     const message = unreadableCredentialsMessage(credentials.unreadable);
     if (config.ENCRYPTION_KEY_LOST !== '1') throw new StartupError(message, EX_CONFIG);

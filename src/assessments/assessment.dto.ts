@@ -44,12 +44,13 @@ export class AddKeyDto {
 
 export class AssessmentKeyView {
   @ApiProperty() id!: string;
-  @ApiProperty({ description: 'Last four characters of the key' }) hint!: string;
+  @ApiProperty({ description: 'Last two characters of the key' }) hint!: string;
   @ApiProperty() createdAt!: Date;
   @ApiProperty({ nullable: true, type: Date }) retiredAt!: Date | null;
 
   static of(k: AssessmentKeyEntity): AssessmentKeyView {
-    return { id: k.id, hint: k.keyHint, createdAt: k.createdAt, retiredAt: k.retiredAt };
+    // Keys added before hints were shortened kept four characters: only two are ever shown.
+    return { id: k.id, hint: k.keyHint.slice(-2), createdAt: k.createdAt, retiredAt: k.retiredAt };
   }
 }
 
@@ -57,11 +58,18 @@ export class AssessmentView {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
   @ApiProperty() speechaceCourseId!: string;
-  @ApiProperty({ type: [AssessmentKeyView] }) keys!: AssessmentKeyView[];
+  @ApiPropertyOptional({ type: [AssessmentKeyView], description: 'Admin tokens only' }) keys?: AssessmentKeyView[];
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 
-  static of(a: AssessmentEntity, keys: AssessmentKeyEntity[]): AssessmentView {
-    return { id: a.id, name: a.name, speechaceCourseId: a.speechaceCourseId, keys: keys.map(AssessmentKeyView.of), createdAt: a.createdAt, updatedAt: a.updatedAt };
+  static of(a: AssessmentEntity, keys: AssessmentKeyEntity[], withKeys = true): AssessmentView {
+    const view: AssessmentView = { id: a.id, name: a.name, speechaceCourseId: a.speechaceCourseId, createdAt: a.createdAt, updatedAt: a.updatedAt };
+    if (withKeys) view.keys = keys.map(AssessmentKeyView.of);
+    return view;
+  }
+
+  static withoutKeys(view: AssessmentView): AssessmentView {
+    const { keys: _keys, ...rest } = view;
+    return rest;
   }
 }

@@ -19,14 +19,14 @@ export class AssessmentsController {
 
   @Get()
   @RequireRole('viewer')
-  list(): Promise<AssessmentView[]> {
-    return this.assessments.list();
+  list(@CurrentPrincipal() principal: Principal): Promise<AssessmentView[]> {
+    return this.assessments.list(principal);
   }
 
   @Get(':id')
   @RequireRole('viewer')
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<AssessmentView> {
-    return this.assessments.get(id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<AssessmentView> {
+    return this.assessments.getFor(principal, id);
   }
 
   @Patch(':id')

@@ -1,6 +1,7 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
+import { allowedCourses, isAdmin } from '../admin/auth/course-scope';
 import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
 import { hashSecret } from '../common/crypto/secret-hash';
@@ -41,9 +42,28 @@ export class AssessmentsService {
     return view;
   }
 
-  async list(): Promise<AssessmentView[]> {
-    const all = await this.assessments.find({ order: { createdAt: 'ASC' }, relations: { keys: true } });
-    return all.map((a) => AssessmentView.of(a, sortKeys(a.keys ?? [])));
+  /** Viewers get no key hints; a viewer limited to some LMS courses sees only assessments its courses' mappings use. */
+  async list(principal: Principal): Promise<AssessmentView[]> {
+    const visible = await this.visibleIds(principal);
+    const all = await this.assessments.find({ where: visible ? { id: In(visible) } : {}, order: { createdAt: 'ASC' }, relations: { keys: true } });
+    return all.map((a) => AssessmentView.of(a, sortKeys(a.keys ?? []), isAdmin(principal)));
+  }
+
+  async getFor(principal: Principal, id: string): Promise<AssessmentView> {
+    const view = await this.get(id);
+    const visible = await this.visibleIds(principal);
+    if (visible && !visible.includes(id)) {
+      throw new ForbiddenException(`This token may not see assessment ${id}: no mapping in LMS course(s) ${principal.lmsCourseIds!.join(', ')} uses it`);
+    }
+    return isAdmin(principal) ? view : AssessmentView.withoutKeys(view);
+  }
+
+  /** null: every assessment. */
+  private async visibleIds(principal: Principal): Promise<string[] | null> {
+    const courses = allowedCourses(principal);
+    if (!courses) return null;
+    const used = await this.db.getRepository(MappingEntity).find({ select: { assessmentId: true }, where: { lmsCourseId: In(courses) } });
+    return [...new Set(used.map((m) => m.assessmentId))];
   }
 
   async get(id: string): Promise<AssessmentView> {
@@ -102,8 +122,11 @@ export class AssessmentsService {
   }
 }
 
+/** Enough to tell two keys apart in a rotation, too little to help guess one. */
+const KEY_HINT_LENGTH = 2;
+
 function newKey(assessmentId: string, key: string): Partial<AssessmentKeyEntity> {
-  return { assessmentId, keyHash: hashSecret(key), keyHint: key.slice(-4), retiredAt: null };
+  return { assessmentId, keyHash: hashSecret(key), keyHint: key.slice(-KEY_HINT_LENGTH), retiredAt: null };
 }
 
 function sortKeys(keys: AssessmentKeyEntity[]): AssessmentKeyEntity[] {

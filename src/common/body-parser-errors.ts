@@ -1,3 +1,5 @@
+import { jsonErrorWhere } from '../intake/callback-body.parser';
+
 export interface ErrorAnswer {
   status: number;
   body: { statusCode: number; message: string; error?: string };
@@ -11,7 +13,7 @@ export function bodyParserErrorAnswer(error: unknown): ErrorAnswer | null {
     e.type === 'entity.too.large'
       ? `The request body is larger than the limit of ${e.limit} bytes`
       : e.type === 'entity.parse.failed'
-        ? `The request body is not valid JSON: ${e.message}`
+        ? `The request body is not valid JSON (${jsonErrorWhere(error)})`
         : (e.message ?? 'Bad request');
   return { status: e.status, body: { statusCode: e.status, message, error: e.type ?? 'Bad Request' } };
 }

@@ -1,4 +1,5 @@
 import { plainToInstance, Transform } from 'class-transformer';
+import proxyAddr from 'proxy-addr';
 import {
   IsBase64,
   IsIn,
@@ -145,6 +146,29 @@ export class AppConfig {
   @Min(100)
   LMS_TIMEOUT_MS = 15000;
 
+  /**
+   * Hosts (`host` or `host:port`, comma-separated) a connection's baseUrl may name; empty allows
+   * any. Checked when a connection is created or changed and before every LMS call.
+   */
+  @IsString()
+  @Matches(/^[A-Za-z0-9.:[\],\s-]*$/, { message: 'LMS_ALLOWED_HOSTS must be a comma list of host or host:port, such as moodle.example.edu,moodle.example.edu:8443 (no scheme, no path)' })
+  LMS_ALLOWED_HOSTS = '';
+
+  /**
+   * Largest answer read from one LMS call (and largest single student's report in a course-wide
+   * grade read); a larger answer is a permanent `answer_too_large` failure. Site info has its own 1 MB.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(65536)
+  LMS_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+  /** Largest course-wide grade report (read streamed, never held whole): 1 GiB is ~10,000 students with 150 grade items each. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(65536)
+  LMS_MAX_REPORT_BYTES = 1024 * 1024 * 1024;
+
   /** How long resolved LMS users and enrolments are cached by a worker. */
   @Transform(toInt)
   @IsInt()
@@ -197,11 +221,37 @@ export class AppConfig {
   @IsIn(['0', '1'], { message: 'ENCRYPTION_KEY_LOST must be 0 or 1' })
   ENCRYPTION_KEY_LOST: '0' | '1' = '0';
 
+  /** Most callbacks kept in the quarantine (the oldest go first); 0 keeps none. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  QUARANTINE_MAX_ROWS = 10_000;
+
+  /** Days a quarantined callback is kept. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  QUARANTINE_RETENTION_DAYS = 30;
+
+  /**
+   * Proxies whose X-Forwarded-For is believed (callback rate limit, stored sourceIp, Express's
+   * req.ip): a comma list of addresses, CIDR ranges or proxy-addr names (loopback, linklocal,
+   * uniquelocal); `none` trusts no proxy.
+   */
+  @IsString()
+  TRUSTED_PROXIES = 'loopback';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
   get publicBaseUrl(): string {
     return (this.PUBLIC_BASE_URL ?? `http://localhost:${this.PORT}`).replace(/\/+$/, '');
+  }
+
+  /** TRUSTED_PROXIES as proxy-addr takes it; empty trusts none. */
+  get trustedProxies(): string[] {
+    const list = this.TRUSTED_PROXIES.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    return list.length === 1 && list[0]!.toLowerCase() === 'none' ? [] : list;
   }
 
   get runsApi(): boolean {
@@ -266,6 +316,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (problems.length === 0 && config.ALLOW_INSECURE_DEFAULTS !== '1') {
     for (const problem of config.insecureSecrets) problems.push(`${problem} (set ALLOW_INSECURE_DEFAULTS=1 only for a demo on your own machine)`);
+  }
+  try {
+    proxyAddr.compile(config.trustedProxies);
+  } catch (error) {
+    problems.push(`TRUSTED_PROXIES: ${(error as Error).message} (give addresses, CIDR ranges, loopback, linklocal, uniquelocal, or none)`);
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { baseUrlProblem } from '../lms/lms-base-url';
 import { CONNECTION_KINDS, ConnectionEntity, ConnectionKind } from './connection.entity';
 
 export class CreateConnectionDto {
@@ -13,8 +14,12 @@ export class CreateConnectionDto {
   @IsIn(CONNECTION_KINDS)
   kind!: ConnectionKind;
 
-  @ApiProperty({ example: 'https://moodle.example.edu', description: "Moodle's wwwroot (no /webservice path)" })
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, { message: 'baseUrl must be an http(s) URL such as https://moodle.example.edu' })
+  @ApiProperty({
+    example: 'https://moodle.example.edu',
+    description: "Moodle's wwwroot (no /webservice path): http(s), no user name or password, no query, no fragment; a host in LMS_ALLOWED_HOSTS when that is set. Changing it (PATCH) needs the token in the same request",
+  })
+  @IsString()
+  @IsLmsBaseUrl()
   @MaxLength(2000)
   baseUrl!: string;
 
@@ -37,6 +42,17 @@ export class CreateConnectionDto {
   @Min(1)
   @Max(100)
   maxConcurrency?: number;
+}
+
+/** The shape rules of baseUrlProblem(); the allow-list is checked by the service, which has the config. */
+function IsLmsBaseUrl() {
+  return ValidateBy({
+    name: 'isLmsBaseUrl',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && baseUrlProblem(value, []) === null,
+      defaultMessage: (args) => (typeof args?.value === 'string' ? baseUrlProblem(args.value, []) : null) ?? 'baseUrl must be an http(s) URL such as https://moodle.example.edu',
+    },
+  });
 }
 
 /** Any field of a connection; null only where it means "the default" (the limits). */

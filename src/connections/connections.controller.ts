@@ -24,14 +24,14 @@ export class ConnectionsController {
 
   @Get()
   @RequireRole('viewer')
-  list(): Promise<ConnectionView[]> {
-    return this.connections.list();
+  list(@CurrentPrincipal() principal: Principal): Promise<ConnectionView[]> {
+    return this.connections.list(principal);
   }
 
   @Get(':id')
   @RequireRole('viewer')
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ConnectionView> {
-    return this.connections.get(id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionView> {
+    return this.connections.get(principal, id);
   }
 
   @Patch(':id')

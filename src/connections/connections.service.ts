@@ -1,9 +1,12 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
+import { allowedCourses } from '../admin/auth/course-scope';
 import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { AppConfig } from '../config/app-config';
+import { baseUrlProblem, normalizeBaseUrl, parseAllowedHosts } from '../lms/lms-base-url';
 import { MappingEntity } from '../mappings/mapping.entity';
 import { CreateConnectionDto, ConnectionView, UpdateConnectionDto } from './connection.dto';
 import { ConnectionEntity } from './connection.entity';
@@ -15,23 +18,40 @@ export class ConnectionsService {
     @InjectRepository(MappingEntity) private readonly mappings: Repository<MappingEntity>,
     private readonly cipher: CredentialCipher,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   async create(actor: Principal, dto: CreateConnectionDto): Promise<ConnectionView> {
     const saved = await this.connections.save(
-      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: normalizeBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null }),
+      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: this.checkedBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null }),
     );
     const view = ConnectionView.of(saved);
     await this.audit.record(actor, 'connection.create', 'connection', saved.id, null, view);
     return view;
   }
 
-  async list(): Promise<ConnectionView[]> {
-    return (await this.connections.find({ order: { createdAt: 'ASC' } })).map(ConnectionView.of);
+  /** A viewer limited to some LMS courses sees only the connections its courses' mappings use. */
+  async list(principal: Principal): Promise<ConnectionView[]> {
+    const visible = await this.visibleIds(principal);
+    const found = await this.connections.find({ where: visible ? { id: In(visible) } : {}, order: { createdAt: 'ASC' } });
+    return found.map(ConnectionView.of);
   }
 
-  async get(id: string): Promise<ConnectionView> {
-    return ConnectionView.of(await this.find(id));
+  async get(principal: Principal, id: string): Promise<ConnectionView> {
+    const connection = await this.find(id);
+    const visible = await this.visibleIds(principal);
+    if (visible && !visible.includes(id)) {
+      throw new ForbiddenException(`This token may not see connection ${id}: no mapping in LMS course(s) ${principal.lmsCourseIds!.join(', ')} uses it`);
+    }
+    return ConnectionView.of(connection);
+  }
+
+  /** null: every connection. */
+  private async visibleIds(principal: Principal): Promise<string[] | null> {
+    const courses = allowedCourses(principal);
+    if (!courses) return null;
+    const used = await this.mappings.find({ select: { connectionId: true }, where: { lmsCourseId: In(courses) } });
+    return [...new Set(used.map((m) => m.connectionId))];
   }
 
   async find(id: string): Promise<ConnectionEntity> {
@@ -45,13 +65,26 @@ export class ConnectionsService {
     const before = ConnectionView.of(connection);
     if (dto.name !== undefined) connection.name = dto.name;
     if (dto.kind !== undefined) connection.kind = dto.kind;
-    if (dto.baseUrl !== undefined) connection.baseUrl = normalizeBaseUrl(dto.baseUrl);
+    if (dto.baseUrl !== undefined) {
+      const baseUrl = this.checkedBaseUrl(dto.baseUrl);
+      // The stored token was given for the old site: it never goes to another one unless given again.
+      if (baseUrl !== connection.baseUrl && dto.token === undefined) {
+        throw new BadRequestException(`token: changing baseUrl (from ${connection.baseUrl} to ${baseUrl}) needs the token for the new address in the same request`);
+      }
+      connection.baseUrl = baseUrl;
+    }
     if (dto.token !== undefined) connection.tokenEncrypted = this.cipher.encrypt(dto.token);
     if (dto.rateLimitPerSecond !== undefined) connection.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.maxConcurrency !== undefined) connection.maxConcurrency = dto.maxConcurrency;
     const after = ConnectionView.of(await this.connections.save(connection));
     await this.audit.record(actor, dto.token !== undefined ? 'connection.update (token replaced)' : 'connection.update', 'connection', id, before, after);
     return after;
+  }
+
+  private checkedBaseUrl(raw: string): string {
+    const problem = baseUrlProblem(raw, parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS));
+    if (problem) throw new BadRequestException(problem);
+    return normalizeBaseUrl(raw);
   }
 
   async remove(actor: Principal, id: string): Promise<void> {
@@ -63,6 +96,3 @@ export class ConnectionsService {
   }
 }
 
-function normalizeBaseUrl(url: string): string {
-  return url.replace(/\/+$/, '').replace(/\/webservice\/rest\/server\.php$/, '');
-}

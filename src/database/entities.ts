@@ -4,6 +4,7 @@ import { AssessmentKeyEntity } from '../assessments/assessment-key.entity';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { MappingEntity } from '../mappings/mapping.entity';
+import { QuarantinedCallbackEntity } from '../quarantine/quarantined-callback.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { SyncAttemptEntity } from '../sync/sync-attempt.entity';
 import { SyncEntity } from '../sync/sync.entity';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   SyncAttemptEntity,
   ApiTokenEntity,
   AuditEntryEntity,
+  QuarantinedCallbackEntity,
 ];

@@ -52,9 +52,20 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    const detail = error instanceof Error ? error.message : 'syntax error';
-    throw new BadRequestException(`The callback body is not valid JSON (${detail}); string values must be in double quotes`);
+    throw new BadRequestException(`The callback body is not valid JSON (${jsonErrorWhere(error)}); string values must be in double quotes`);
   }
+}
+
+/**
+ * Where JSON.parse stopped, without the body text V8 puts in its message (`Unexpected token 'x',
+ * "{key: …" is not valid JSON`): the start of a body is where the key often sits.
+ */
+export function jsonErrorWhere(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /position (\d+)/.exec(message);
+  if (position) return `syntax error at position ${position[1]}`;
+  if (/end of (JSON )?input|Unterminated/i.test(message)) return 'the body ends too early';
+  return 'syntax error';
 }
 
 function parseForm(text: string): unknown {

@@ -12,10 +12,10 @@ import { callbackOutcome } from '../metrics/callback-outcome';
 import { MetricsService } from '../metrics/metrics.service';
 import { IntakeService } from './intake.service';
 import { CallbackRateLimiter } from './rate-limit/callback-rate-limiter';
+import { QUARANTINED_STATUSES } from '../quarantine/quarantine-statuses';
+import { QuarantineService } from '../quarantine/quarantine.service';
 
 export const CALLBACK_PATH = '/speechace/callback';
-/** Proxies whose X-Forwarded-For is believed, for the client address; Express is set the same way. */
-export const TRUSTED_PROXIES = ['loopback', 'linklocal', 'uniquelocal'];
 /** Case-insensitive, with or without a trailing slash: how Express matched the route. */
 const CALLBACK_ROUTE = /^\/speechace\/callback\/?$/i;
 
@@ -37,18 +37,26 @@ type BodyReader = (req: IncomingMessage, res: ServerResponse, next: (error?: unk
 @Injectable()
 export class CallbackRoute {
   private readonly readBody: BodyReader;
-  private readonly trustProxy = proxyAddr.compile(TRUSTED_PROXIES);
+  /** TRUSTED_PROXIES: whose X-Forwarded-For is believed; Express's trust proxy is set the same way (app.setup.ts). */
+  private readonly trustProxy: (address: string, hop: number) => boolean;
 
   constructor(
     private readonly intake: IntakeService,
     private readonly limiter: CallbackRateLimiter,
     private readonly metrics: MetricsService,
     private readonly logger: PinoLogger,
+    private readonly quarantine: QuarantineService,
     config: AppConfig,
   ) {
     this.logger.setContext(CallbackRoute.name);
     // The callback keeps its raw bytes: it is stored as received and parsed tolerantly by IntakeService.
     this.readBody = express.raw({ type: () => true, limit: config.CALLBACK_BODY_LIMIT }) as unknown as BodyReader;
+    this.trustProxy = proxyAddr.compile(config.trustedProxies);
+  }
+
+  /** The sender's address: the socket's, or X-Forwarded-For's as far back as TRUSTED_PROXIES vouch for it. */
+  clientAddress(req: IncomingMessage): string {
+    return proxyAddr(req, this.trustProxy);
   }
 
   matches(req: IncomingMessage): boolean {
@@ -73,10 +81,12 @@ export class CallbackRoute {
     const queryAt = url.indexOf('?');
     const rawQuery = queryAt === -1 ? null : url.slice(queryAt + 1);
     let answer: Answer;
+    let rawBody: Buffer | null = null;
+    let sourceIp: string | null = null;
     try {
-      const sourceIp = proxyAddr(req, this.trustProxy);
+      sourceIp = this.clientAddress(req);
       await this.limiter.admit(sourceIp, res);
-      const rawBody = await this.body(req, res);
+      rawBody = await this.body(req, res);
       const receipt = await this.intake.receive({
         rawBody,
         contentType: req.headers['content-type'],
@@ -88,6 +98,10 @@ export class CallbackRoute {
       answer = { status: receipt.duplicate ? 200 : 202, body: receipt };
     } catch (error) {
       answer = this.errorAnswer(error, req, requestId);
+      // Off the path of good callbacks: only a body refused for what it holds is kept.
+      if (rawBody && QUARANTINED_STATUSES.has(answer.status)) {
+        await this.quarantine.keep({ rawBody, contentType: req.headers['content-type'], rawQuery, sourceIp, requestId }, answer.status, answerMessage(answer));
+      }
     }
     send(res, answer.status, answer.body);
     this.metrics.callbackAnswered(callbackOutcome(answer.status));
@@ -118,6 +132,11 @@ export class CallbackRoute {
     this.logger.error({ err: error, req: { id: requestId, method: req.method, url: req.url ?? '' } }, 'unhandled error on the callback route');
     return { status: 500, body: { statusCode: 500, message: 'Internal error', requestId } };
   }
+}
+
+function answerMessage(answer: Answer): string {
+  const message = (answer.body as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(message ?? answer.body);
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { SyncWakeups } from '../sync/sync-wakeups';
 import { AssessmentKeyCache } from '../assessments/assessment-key.cache';
 import { parseCallbackBody } from './callback-body.parser';
+import { stripCallbackKey, stripFormKey } from './callback-key.stripper';
 import { CallbackFields, CallbackQuery, readCallbackFields } from './callback-fields';
 import { IntakeRepository } from './intake.repository';
 
@@ -71,9 +72,10 @@ export class IntakeService {
         scores: fields.scores,
         reportUrl: fields.reportUrl,
         version: fields.version,
-        rawBody: request.rawBody.toString('utf8'),
+        // The key is checked above and kept only as a hash: the stored body and query are without it.
+        rawBody: stripCallbackKey(request.rawBody.toString('utf8'), request.contentType),
         contentType: request.contentType ?? null,
-        rawQuery: request.rawQuery,
+        rawQuery: request.rawQuery === null ? null : stripFormKey(request.rawQuery),
         sourceIp: request.sourceIp,
         signedMappingId,
       }),

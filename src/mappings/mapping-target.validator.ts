@@ -40,7 +40,7 @@ export interface TargetInspection {
 /** Codes Moodle answers with when the course named in the call does not exist (core_enrol_get_enrolled_users loads it first). */
 const COURSE_MISSING_CODES = new Set(['invalidrecordunknown', 'invalidrecord', 'invalidcourseid']);
 /** Ours, for an LMS that did not answer as Moodle: nothing after it can work. */
-const TRANSPORT_CODES = new Set(['network', 'timeout', 'invalid_response']);
+const TRANSPORT_CODES = new Set(['network', 'timeout', 'invalid_response', 'answer_too_large', 'base_url_refused']);
 /** The token itself is refused: every further call would get the same. */
 const TOKEN_REFUSED_CODES = new Set(['invalidtoken', 'wsaccessusersuspended']);
 /** A grade report read as a suspended user fails; another enrolled user will do. */

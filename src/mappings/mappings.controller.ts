@@ -19,14 +19,14 @@ export class MappingsController {
 
   @Get()
   @RequireRole('viewer')
-  list(): Promise<MappingView[]> {
-    return this.mappings.list();
+  list(@CurrentPrincipal() principal: Principal): Promise<MappingView[]> {
+    return this.mappings.listFor(principal);
   }
 
   @Get(':id')
   @RequireRole('viewer')
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<MappingView> {
-    return this.mappings.get(id);
+  get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<MappingView> {
+    return this.mappings.getFor(principal, id);
   }
 
   @Patch(':id')

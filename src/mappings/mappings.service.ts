@@ -1,7 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { AuditService } from '../admin/audit/audit.service';
+import { allowedCourses, assertCourseAllowed } from '../admin/auth/course-scope';
 import { Principal } from '../admin/auth/roles';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
@@ -53,6 +54,19 @@ export class MappingsService {
   async list(filter: { assessmentId?: string; lmsCourseId?: number } = {}): Promise<MappingView[]> {
     const found = await this.mappings.find({ where: { ...filter }, order: { createdAt: 'ASC' } });
     return found.map(MappingView.of);
+  }
+
+  /** A viewer limited to some LMS courses sees only the mappings of those courses. */
+  async listFor(principal: Principal): Promise<MappingView[]> {
+    const courses = allowedCourses(principal);
+    const found = await this.mappings.find({ where: courses ? { lmsCourseId: In(courses) } : {}, order: { createdAt: 'ASC' } });
+    return found.map(MappingView.of);
+  }
+
+  async getFor(principal: Principal, id: string): Promise<MappingView> {
+    const mapping = await this.find(id);
+    assertCourseAllowed(principal, mapping.lmsCourseId);
+    return MappingView.of(mapping);
   }
 
   async get(id: string): Promise<MappingView> {

@@ -13,6 +13,11 @@ export class MetricsRepository {
     return new Map(rows.map((r) => [r.state, Number(r.count)]));
   }
 
+  async quarantineRows(): Promise<number> {
+    const rows: { count: string }[] = await this.db.query('SELECT count(*) AS count FROM callback_quarantine');
+    return Number(rows[0]?.count ?? 0);
+  }
+
   /** Seconds since the oldest sync that is still pending or queued was created; 0 when none is open. */
   async oldestOpenSyncAgeSeconds(): Promise<number> {
     const rows: { age: string | null }[] = await this.db.query(

@@ -3,8 +3,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { LmsCallObservation, MoodleClient } from '../lms/moodle/moodle.client';
 import { SYNC_STATES } from '../sync/sync.entity';
 import { SyncQueue } from '../sync/sync.queue';
-import { CALLBACK_OUTCOMES, CallbackOutcome } from './callback-outcome';
+import { CALLBACK_OUTCOMES, CallbackOutcome, callbackOutcome } from './callback-outcome';
 import { MetricsRepository } from './metrics.repository';
+import { QUARANTINED_STATUSES } from '../quarantine/quarantine-statuses';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 /** A scrape must answer even when PostgreSQL or Redis does not: those gauges are then left out. */
@@ -32,6 +33,24 @@ export class MetricsService implements OnModuleInit {
     name: 'sgs_failed_key_attempts_total',
     help: 'Callbacks for a registered assessment whose key did not match',
     registers: [this.registry],
+  });
+
+  private readonly quarantined = new Counter({
+    name: 'sgs_quarantined_total',
+    help: 'Refused callbacks kept in the quarantine, by the outcome they were answered with',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+
+  private readonly quarantineRows: Gauge = new Gauge({
+    name: 'sgs_quarantine_rows',
+    help: 'Callbacks in the quarantine now (from the database, at scrape time)',
+    registers: [this.registry],
+    collect: async () => {
+      const rows = await this.read('quarantine rows', () => this.repository.quarantineRows());
+      this.quarantineRows.reset();
+      if (rows !== undefined) this.quarantineRows.set(rows);
+    },
   });
 
   private readonly lmsCallDuration = new Histogram({
@@ -91,6 +110,7 @@ export class MetricsService implements OnModuleInit {
   ) {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of CALLBACK_OUTCOMES) this.callbacks.inc({ outcome }, 0);
+    for (const status of QUARANTINED_STATUSES) this.quarantined.inc({ outcome: callbackOutcome(status) }, 0);
   }
 
   onModuleInit(): void {
@@ -107,6 +127,10 @@ export class MetricsService implements OnModuleInit {
 
   callbackAnswered(outcome: CallbackOutcome): void {
     this.callbacks.inc({ outcome });
+  }
+
+  callbackQuarantined(status: number): void {
+    this.quarantined.inc({ outcome: callbackOutcome(status) });
   }
 
   failedKeyAttempt(): void {

@@ -2,45 +2,60 @@ import { Client } from 'pg';
 import { CredentialCipher } from '../common/crypto/credential-cipher';
 
 export interface StoredCredentialsReport {
-  /** Tokens sealed with ENCRYPTION_KEY_PREVIOUS, now sealed again with ENCRYPTION_KEY. */
+  /** Values sealed with ENCRYPTION_KEY_PREVIOUS, now sealed again with ENCRYPTION_KEY. */
   resealed: number;
-  /** Connections whose token no configured key opens. */
+  /** Connections whose token no configured key opens: grading through them is impossible. */
   unreadable: { id: string; name: string }[];
+  /** Quarantined callback bodies no configured key opens: they can no longer be replayed. */
+  unreadableQuarantined: number;
 }
 
+interface SealedRow {
+  id: string;
+  name: string;
+  sealed: string;
+}
+
+/** Every column sealed with ENCRYPTION_KEY, and how a row is named in messages. */
+const SEALED_COLUMNS = [
+  { table: 'connections', column: 'token_encrypted', name: 'name' },
+  { table: 'callback_quarantine', column: 'body_encrypted', name: "'quarantined callback'" },
+] as const;
+
 /**
- * Opens every stored LMS token at start-up, so a changed ENCRYPTION_KEY stops the service at once
- * instead of failing every sync later, and finishes a rotation: tokens still sealed with
+ * Opens everything stored with ENCRYPTION_KEY at start-up, so a changed key stops the service at
+ * once instead of failing every sync later, and finishes a rotation: values still sealed with
  * ENCRYPTION_KEY_PREVIOUS are sealed again with ENCRYPTION_KEY (only if nobody changed them meanwhile).
  */
 export async function checkStoredCredentials(databaseUrl: string, cipher: CredentialCipher): Promise<StoredCredentialsReport> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ id: string; name: string; token: string }>(
-      'SELECT id, name, token_encrypted AS token FROM connections WHERE token_encrypted IS NOT NULL ORDER BY created_at',
-    );
-    const report: StoredCredentialsReport = { resealed: 0, unreadable: [] };
-    for (const row of rows) {
-      let opened;
-      try {
-        opened = cipher.open(row.token);
-      } catch {
-        opened = undefined; // not in a format we can read: as unreadable as a wrong key
-      }
-      if (opened === undefined) report.unreadable.push({ id: row.id, name: row.name });
-      else if (opened.withPreviousKey) {
-        const updated = await client.query('UPDATE connections SET token_encrypted = $1 WHERE id = $2 AND token_encrypted = $3', [
-          cipher.encrypt(opened.plain),
-          row.id,
-          row.token,
-        ]);
-        report.resealed += updated.rowCount ?? 0;
+    const report: StoredCredentialsReport = { resealed: 0, unreadable: [], unreadableQuarantined: 0 };
+    for (const { table, column, name } of SEALED_COLUMNS) {
+      const { rows } = await client.query<SealedRow>(`SELECT id, ${name} AS name, ${column} AS sealed FROM ${table} WHERE ${column} IS NOT NULL`);
+      for (const row of rows) {
+        const opened = tryOpen(cipher, row.sealed);
+        if (opened === undefined) {
+          if (table === 'connections') report.unreadable.push({ id: row.id, name: row.name });
+          else report.unreadableQuarantined++;
+        } else if (opened.withPreviousKey) {
+          const updated = await client.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} = $3`, [cipher.encrypt(opened.plain), row.id, row.sealed]);
+          report.resealed += updated.rowCount ?? 0;
+        }
       }
     }
     return report;
   } finally {
     await client.end();
+  }
+}
+
+function tryOpen(cipher: CredentialCipher, sealed: string) {
+  try {
+    return cipher.open(sealed);
+  } catch {
+    return undefined; // not in a format we can read: as unreadable as a wrong key
   }
 }
 

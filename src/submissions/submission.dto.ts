@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RecordedLmsCall, SyncAttemptEntity } from '../sync/sync-attempt.entity';
 import { SYNC_STATES, SyncEntity, SyncState } from '../sync/sync.entity';
+import { stripCallbackKey } from '../intake/callback-key.stripper';
 import { SubmissionEntity, SubmissionScores } from './submission.entity';
 
 export class SyncAttemptView {
@@ -92,10 +93,11 @@ export class SubmissionSummary {
 }
 
 export class SubmissionView extends SubmissionSummary {
-  @ApiProperty({ description: 'The body exactly as received (the key inside it is masked)' }) rawBody!: string;
+  @ApiProperty({ description: 'The body as received, without its key (removed before it was stored)' }) rawBody!: string;
 
   static override of(s: SubmissionEntity, syncs: SyncView[]): SubmissionView {
-    return { ...SubmissionSummary.of(s, syncs), rawBody: maskKey(s.rawBody) };
+    // Bodies stored before keys were stripped at intake still hold one: the same stripping on the way out.
+    return { ...SubmissionSummary.of(s, syncs), rawBody: stripCallbackKey(s.rawBody, s.contentType) };
   }
 }
 
@@ -119,9 +121,3 @@ export class SyncPage {
   @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
 }
 
-/** The stored raw body keeps the key (it is what arrived); answers show it masked. */
-export function maskKey(raw: string): string {
-  return raw
-    .replace(/("key"\s*:\s*")([^"]*)(")/g, (_m, a: string, _k: string, b: string) => `${a}***${b}`)
-    .replace(/(^|&)(key=)([^&]*)/g, (_m, a: string, b: string) => `${a}${b}***`);
-}

@@ -173,7 +173,7 @@ describe('POST /api/v1/connections/:id/test', () => {
 
   it('reports an LMS nobody listens on as unreachable, with the reason', async () => {
     const { id, mappingIds } = await connectionWith([ASSIGN_WITH_COMMENTS]);
-    await ctx.admin('patch', `/api/v1/connections/${id}`).send({ baseUrl: `http://127.0.0.1:${await freePort()}` }).expect(200);
+    await ctx.admin('patch', `/api/v1/connections/${id}`).send({ baseUrl: `http://127.0.0.1:${await freePort()}`, token: ctx.sim.token }).expect(200);
     const report = await test(id);
     expect(report).toMatchObject({ ok: false, reachable: false, tokenValid: null, siteName: null });
     expect(report.problems).toEqual([expect.objectContaining({ code: 'lms_unreachable', message: expect.stringMatching(/could not reach Moodle at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/) })]);

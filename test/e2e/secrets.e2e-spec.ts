@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -20,6 +20,7 @@ describe('secrets stay secret', () => {
   let child: ChildProcess;
   let output = '';
   let base: string;
+  let databaseUrl: string;
 
   beforeAll(async () => {
     sim = await MoodleSimulator.start({ token: moodleToken });
@@ -30,7 +31,7 @@ describe('secrets stay secret', () => {
       env: {
         ...process.env,
         PORT: String(port),
-        DATABASE_URL: await createDatabase(),
+        DATABASE_URL: (databaseUrl = await createDatabase()),
         REDIS_URL: TEST_REDIS_URL,
         QUEUE_PREFIX: `sgs_t_${runId()}_secrets`,
         ADMIN_API_TOKEN: adminToken,
@@ -50,7 +51,9 @@ describe('secrets stay secret', () => {
     await sim?.close();
   });
 
-  it('never logs or answers with the Moodle token, the callback key, the admin token or the encryption key', async () => {
+  const secretsOfTheRun: string[] = [];
+
+  it('never logs, stores or answers with the Moodle token, the callback key, the admin token or the encryption key', async () => {
     const auth = { authorization: `Bearer ${adminToken}` };
     const answers: string[] = [];
     const keep = (res: request.Response) => {
@@ -78,15 +81,41 @@ describe('secrets stay secret', () => {
     keep(await request(base).get('/api/v1/audit').set(auth));
     keep(await request(base).get('/metrics'));
 
+    // More of a realistic run: a viewer API token in use, callbacks as a form, with the key in the
+    // query, with an escaped member name, a malformed one, and a sync that is retried.
+    const viewer = (await request(base).post('/api/v1/tokens').set(auth).send({ name: 'v', role: 'viewer' })).body.token as string;
+    secretsOfTheRun.push(viewer);
+    keep(await request(base).get('/api/v1/syncs').set({ authorization: `Bearer ${viewer}` }));
+    const form = `key=${callbackKey}&courseId=secret-1&quizId=1&userId=5&score%5Boverall%5D=5&reportUrl=https%3A%2F%2Fspeak.speechace.co%2Fr%2F2`;
+    keep(await request(base).post(`/speechace/callback?key=${callbackKey}`).type('form').send(form));
+    sim.failNext(2, { kind: 'http', status: 503 });
+    const escaped = `{"k\\u0065y":"${callbackKey}","courseId":"secret-1","quizId":1,"userId":"4","score":{"overall":7},"reportUrl":"https://speak.speechace.co/r/3"}`;
+    const retried = keep(await request(base).post('/speechace/callback').set('content-type', 'application/json').send(escaped));
+    expect(retried.status).toBe(202);
+    keep(await request(base).post('/speechace/callback').set('content-type', 'application/json').send(`{key: "${callbackKey}", courseId: "secret-1"}`));
+    // V8's parse errors quote the start of the text: neither answer may carry it.
+    keep(await request(base).post('/speechace/callback').set('content-type', 'application/json').send(`${callbackKey} is the key`));
+    keep(await request(base).post('/api/v1/connections').set(auth).set('content-type', 'application/json').send(`${moodleToken} {"token": 1}`));
+    await waitFor('the retried sync to finish', async () => {
+      const res = await request(base).get(`/api/v1/syncs/${retried.body.syncs[0].id as string}`).set(auth);
+      return ['synced', 'failed'].includes(res.body.state) && res.body.attempts.length > 1 ? keep(res) : undefined;
+    });
+    for (const sub of (await request(base).get('/api/v1/submissions').set(auth)).body.items as { id: string }[]) {
+      keep(await request(base).get(`/api/v1/submissions/${sub.id}`).set(auth));
+    }
+
     expect(output.length).toBeGreaterThan(1000);
     // The callback route logs its own "request completed" line (it is served ahead of the request logger), key redacted.
     const callbackLines = output.split('\n').filter((line) => line.includes('"request completed"') && line.includes('/speechace/callback'));
     expect(callbackLines.length).toBeGreaterThanOrEqual(3);
     expect(callbackLines.some((line) => line.includes(`"id":"${posted.headers['x-request-id'] as string}"`) && line.includes('"statusCode":202'))).toBe(true);
     expect(callbackLines.some((line) => line.includes('key=[redacted]'))).toBe(true);
-    for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey, signingKey]) {
+    const dump = execFileSync('pg_dump', ['--data-only', '--no-owner', databaseUrl], { maxBuffer: 256 * 1024 * 1024 }).toString('utf8');
+    expect(dump).toContain('speak.speechace.co/r/3'); // the dump holds the run's rows
+    for (const secret of [moodleToken, callbackKey, adminToken, encryptionKey, signingKey, ...secretsOfTheRun]) {
       expect({ secret, inLogs: output.includes(secret) }).toEqual({ secret, inLogs: false });
       expect({ secret, inAnswers: answers.some((a) => a.includes(secret)) }).toEqual({ secret, inAnswers: false });
+      expect({ secret, inDatabase: dump.includes(secret) }).toEqual({ secret, inDatabase: false });
     }
   });
 });

@@ -115,7 +115,7 @@ describe('start-up', () => {
       const env = await baseEnv({ ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: oldKey, LOG_LEVEL: 'info' });
       const service = start(env);
       await ready(service, env.PORT);
-      expect(service.output).toContain('re-encrypted 1 stored LMS token(s) with the new ENCRYPTION_KEY');
+      expect(service.output).toContain('re-encrypted 1 stored LMS token(s) and quarantined bodies with the new ENCRYPTION_KEY');
       expect(await storedToken()).not.toBe(before);
       await service.stop();
     });

@@ -3,6 +3,8 @@ export type SimFault =
   | { kind: 'html' }
   | { kind: 'garbage' }
   | { kind: 'hang' }
+  /** A 200 JSON answer of `bytes` bytes (a string value padded with spaces), streamed so the simulator never holds it. */
+  | { kind: 'huge'; bytes: number }
   | { kind: 'reset' }
   | { kind: 'error'; errorcode: string; exception?: string; message?: string };
 

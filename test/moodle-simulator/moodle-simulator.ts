@@ -488,6 +488,7 @@ export class MoodleSimulator {
       return;
     }
     await this.sleep(this.latencyMs);
+    if (fault.kind === 'huge') return this.sendHuge(res, fault.bytes);
     switch (fault.kind) {
       case 'http': {
         const body = fault.body ?? `<html><body><h1>${fault.status} ${STATUS_CODES[fault.status] ?? ''}</h1></body></html>`;
@@ -507,6 +508,41 @@ export class MoodleSimulator {
         return this.sendAnswer(res, { ok: false, error }, json);
       }
     }
+  }
+
+  /** Bytes of 'huge' answers the client actually took before it hung up. */
+  hugeBytesSent = 0;
+
+  private async sendHuge(res: http.ServerResponse, bytes: number): Promise<void> {
+    const head = '{"sitename":"';
+    const tail = '"}';
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': bytes });
+    this.hanging.add(res);
+    res.once('close', () => this.hanging.delete(res));
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    let left = bytes - head.length - tail.length;
+    const write = (data: Buffer | string) =>
+      new Promise<boolean>((resolve) => {
+        if (res.destroyed) return resolve(false);
+        this.hugeBytesSent += Buffer.byteLength(data);
+        if (res.write(data)) return resolve(true);
+        const done = (ok: boolean) => {
+          res.off('drain', onDrain);
+          res.off('close', onClose);
+          resolve(ok);
+        };
+        const onDrain = () => done(true);
+        const onClose = () => done(false);
+        res.once('drain', onDrain);
+        res.once('close', onClose);
+      });
+    if (!(await write(head))) return;
+    while (left > 0) {
+      const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+      left -= piece.length;
+      if (!(await write(piece))) return;
+    }
+    if (await write(tail)) res.end();
   }
 
   private execute(nested: Record<string, unknown>, wsfunction: string, remoteIp: string): Answer {

@@ -39,7 +39,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const config = loadConfig({
     DATABASE_URL: await createDatabase(),
     REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: `sgs_t_${runId()}_${process.pid}_${instance}`,
+    // Random too: jest restarts `instance` in every test file, and files run one after another in one process.
+    QUEUE_PREFIX: `sgs_t_${runId()}_${process.pid}_${instance}_${randomBytes(3).toString('hex')}`,
     ADMIN_API_TOKEN: ADMIN_TOKEN,
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     SIGNING_KEY: randomBytes(32).toString('base64'),

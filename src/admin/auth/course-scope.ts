@@ -8,6 +8,11 @@ export function assertCourseAllowed(principal: Principal, lmsCourseId: number): 
   }
 }
 
+/** Only admins see key hints and other admin-only detail. */
+export function isAdmin(principal: Principal): boolean {
+  return principal.role === 'admin';
+}
+
 /** The course ids a list must be limited to, or null for all. */
 export function allowedCourses(principal: Principal): number[] | null {
   return principal.lmsCourseIds;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { baseUrlProblem, parseAllowedHosts } from '../lms-base-url';
 import { CallGate } from '../lms-call.limiter';
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
 import { FailureKind, LmsError } from './moodle-errors';
@@ -24,6 +25,22 @@ export interface MoodleSite {
 }
 
 const RECORDED_BODY_LIMIT = 2000;
+/** How much of a non-200 answer is read: enough for its message, never a whole error page of any size. */
+const ERROR_PAGE_LIMIT = 64 * 1024;
+/** Site info is a few kB (its function list); anything far bigger is not Moodle. */
+const SITE_INFO_ANSWER_LIMIT = 1024 * 1024;
+
+/** How much and how long one session may read from Moodle (README "Outbound calls"). */
+export interface SessionLimits {
+  /** Whole request and answer, headers to last byte. */
+  timeoutMs: number;
+  /** Largest answer of an ordinary call, and largest single element of a streamed one. */
+  answerBytes: number;
+  /** Largest streamed answer (the course-wide grade report), counted as it arrives. */
+  reportBytes: number;
+  /** LMS_ALLOWED_HOSTS; empty allows any host. */
+  allowedHosts: string[];
+}
 
 /** Every function this service calls: the token's external service must hold them all. */
 export const REQUIRED_FUNCTIONS = [
@@ -65,7 +82,13 @@ export class MoodleClient {
   }
 
   session(site: MoodleSite): MoodleSession {
-    return new MoodleSession(site, this.config.LMS_TIMEOUT_MS, this.listener);
+    const limits: SessionLimits = {
+      timeoutMs: this.config.LMS_TIMEOUT_MS,
+      answerBytes: this.config.LMS_MAX_ANSWER_BYTES ?? 16 * 1024 * 1024,
+      reportBytes: this.config.LMS_MAX_REPORT_BYTES ?? 1024 * 1024 * 1024,
+      allowedHosts: parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS ?? ''),
+    };
+    return new MoodleSession(site, limits, this.listener);
   }
 }
 
@@ -74,13 +97,14 @@ export class MoodleSession {
 
   constructor(
     private readonly site: MoodleSite,
-    private readonly timeoutMs: number,
+    private readonly limits: SessionLimits,
     private readonly listener?: LmsCallListener,
   ) {}
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
   call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
-    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(response, record));
+    const limit = wsfunction === 'core_webservice_get_site_info' ? Math.min(SITE_INFO_ANSWER_LIMIT, this.limits.answerBytes) : this.limits.answerBytes;
+    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(wsfunction, response, record, limit));
   }
 
   /**
@@ -90,7 +114,7 @@ export class MoodleSession {
   callStreamed(wsfunction: string, params: Record<string, FormValue>, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
     return this.send(wsfunction, params, async (response, record) => {
       // Only a 200 can be the answer; anything else is read whole and refused as call() refuses it.
-      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(response, record);
+      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(wsfunction, response, record, this.limits.answerBytes);
       const reader = new StreamedArrayReader(key, onElement);
       const decoder = new TextDecoder();
       const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
@@ -100,8 +124,17 @@ export class MoodleSession {
         reader.push(text);
       };
       let end: StreamedAnswer;
+      let received = 0;
       try {
-        if (response.body) for await (const chunk of response.body) take(decoder.decode(chunk as Uint8Array, { stream: true }));
+        if (response.body) {
+          for await (const chunk of response.body) {
+            received += (chunk as Uint8Array).byteLength;
+            if (received > this.limits.reportBytes) throw tooLarge(wsfunction, this.limits.reportBytes, 'LMS_MAX_REPORT_BYTES');
+            take(decoder.decode(chunk as Uint8Array, { stream: true }));
+            // One student's report (or an answer that is not the streamed shape) is held whole: it has the ordinary limit.
+            if (reader.held > this.limits.answerBytes) throw tooLarge(wsfunction, this.limits.answerBytes, 'LMS_MAX_ANSWER_BYTES (one element)');
+          }
+        }
         take(decoder.decode());
         end = reader.end();
       } catch (error) {
@@ -118,8 +151,17 @@ export class MoodleSession {
     });
   }
 
-  private async readWhole<T>(response: Response, record: RecordedLmsCall): Promise<T> {
-    const text = await response.text();
+  private async readWhole<T>(wsfunction: string, response: Response, record: RecordedLmsCall, limit: number): Promise<T> {
+    // A refusal (HTTP 4xx/5xx) is judged by its status: only its start is kept, however long the page.
+    if (response.status !== 200) {
+      const start = await readStart(response, ERROR_PAGE_LIMIT);
+      record.body = this.recordable(start);
+      return parseAnswer<T>(response.status, response.headers.get('content-type'), start);
+    }
+    const text = await readLimited(response, limit, () => {
+      record.body = `(an answer larger than ${limit} bytes: not kept)`;
+      return tooLarge(wsfunction, limit, wsfunction === 'core_webservice_get_site_info' ? 'the 1 MB limit of site info' : 'LMS_MAX_ANSWER_BYTES');
+    });
     record.body = this.recordable(text);
     return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
   }
@@ -137,15 +179,19 @@ export class MoodleSession {
       const response = await this.post(body);
       record.httpStatus = response.status;
       if (response.status >= 300 && response.status < 400) {
-        await response.arrayBuffer().catch(() => undefined);
+        await response.body?.cancel().catch(() => undefined);
         throw new LmsError('permanent', `http_${response.status}`, `LMS redirected to ${response.headers.get('location') ?? '(no location)'}: set the connection's baseUrl to Moodle's exact wwwroot`);
       }
       return read(response, record);
     };
     try {
+      // Checked on every call, not only when the connection is saved: a row changed by hand, or
+      // saved before these rules, must not send the token anywhere else.
+      const refused = baseUrlProblem(this.site.baseUrl, this.limits.allowedHosts);
+      if (refused) throw new LmsError('permanent', 'base_url_refused', `not calling the LMS: ${refused}; fix the connection (PATCH baseUrl and token)`);
       return await (this.site.gate ? this.site.gate.run(exchange) : exchange());
     } catch (error) {
-      const found = toLmsError(error, this.timeoutMs);
+      const found = toLmsError(error, this.limits.timeoutMs);
       // A Moodle (or a proxy) may echo the request back: the token must not travel on in our errors.
       const lmsError = new LmsError(found.kind, found.code, this.redact(found.message));
       record.error = `${lmsError.code}: ${lmsError.message}`;
@@ -189,7 +235,8 @@ export class MoodleSession {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body,
-      signal: AbortSignal.timeout(this.timeoutMs),
+      // Aborts the answer's body too: a Moodle that trickles its answer is cut off like a silent one.
+      signal: AbortSignal.timeout(this.limits.timeoutMs),
       redirect: 'manual',
     });
   }
@@ -339,6 +386,37 @@ function toLmsError(error: unknown, timeoutMs: number): LmsError {
   }
   const detail = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
   return new LmsError('transient', 'network', `Could not reach the LMS: ${detail}`);
+}
+
+/** A permanent failure: retrying gets the same answer; an admin raises the limit or fixes the site. */
+function tooLarge(wsfunction: string, limit: number, setting: string): LmsError {
+  return new LmsError('permanent', 'answer_too_large', `${wsfunction} answered more than ${limit} bytes (${setting}); the answer was not read further`);
+}
+
+/** The answer's text, read chunk by chunk and refused as soon as it passes `limit` bytes (the rest is never downloaded). */
+async function readLimited(response: Response, limit: number, overLimit: () => Error): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += (chunk as Uint8Array).byteLength;
+    if (size > limit) throw overLimit();
+    chunks.push(chunk as Uint8Array);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/** The first `limit` bytes of the answer (or all of it, if shorter); the rest is not downloaded. */
+async function readStart(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    chunks.push(chunk as Uint8Array);
+    size += (chunk as Uint8Array).byteLength;
+    if (size >= limit) break;
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit));
 }
 
 function invalidShape(wsfunction: string, expected: string): LmsError {

@@ -34,6 +34,11 @@ export class StreamedArrayReader {
     this.prefix = `{${JSON.stringify(key)}:[`;
   }
 
+  /** Characters held now: the element being read, or the whole answer when it is not of the streamed shape. */
+  get held(): number {
+    return this.buffer.length;
+  }
+
   push(chunk: string): void {
     this.buffer += chunk;
     if (this.mode === 'prefix') this.matchPrefix();
