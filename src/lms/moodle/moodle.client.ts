@@ -80,7 +80,7 @@ export class MoodleSession {
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
   call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
-    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(response, record));
+    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(wsfunction, response, record));
   }
 
   /**
@@ -90,7 +90,7 @@ export class MoodleSession {
   callStreamed(wsfunction: string, params: Record<string, FormValue>, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
     return this.send(wsfunction, params, async (response, record) => {
       // Only a 200 can be the answer; anything else is read whole and refused as call() refuses it.
-      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(response, record);
+      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(wsfunction, response, record);
       const reader = new StreamedArrayReader(key, onElement);
       const decoder = new TextDecoder();
       const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
@@ -110,7 +110,7 @@ export class MoodleSession {
         record.body = this.recordable(head);
       }
       if (end.streamed) return end.rest;
-      const whole = parseAnswer<Record<string, unknown> | null>(response.status, response.headers.get('content-type'), end.text);
+      const whole = parseAnswer<Record<string, unknown> | null>(wsfunction, response.status, response.headers.get('content-type'), end.text);
       const elements = whole?.[key];
       if (!Array.isArray(elements)) throw invalidShape(wsfunction, key);
       for (const element of elements) onElement(element);
@@ -118,10 +118,10 @@ export class MoodleSession {
     });
   }
 
-  private async readWhole<T>(response: Response, record: RecordedLmsCall): Promise<T> {
+  private async readWhole<T>(wsfunction: string, response: Response, record: RecordedLmsCall): Promise<T> {
     const text = await response.text();
     record.body = this.recordable(text);
-    return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
+    return parseAnswer<T>(wsfunction, response.status, response.headers.get('content-type'), text);
   }
 
   /** One recorded, limited, timed call: `read` turns Moodle's answer into the result. */
@@ -303,7 +303,7 @@ export class MoodleSession {
   }
 }
 
-function parseAnswer<T>(status: number, contentType: string | null, text: string): T {
+function parseAnswer<T>(wsfunction: string, status: number, contentType: string | null, text: string): T {
   if (status !== 200) throw LmsError.fromHttpStatus(status, snippetOf(text));
   let parsed: unknown;
   try {
@@ -313,7 +313,7 @@ function parseAnswer<T>(status: number, contentType: string | null, text: string
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'errorcode' in parsed && 'exception' in parsed) {
     const error = parsed as { errorcode: unknown; message?: unknown };
-    throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''));
+    throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''), wsfunction);
   }
   return parsed as T;
 }
