@@ -6,6 +6,7 @@ import { phpJsonEncode, xmlEncodeError, xmlEncodeResult } from './encode';
 import { functionNotAllowedDebugInfo, MoodleWsError, wsErrors } from './errors';
 import { Admission, FaultQueue, type RateLimit, type SimFault } from './faults';
 import { DEFAULT_SERVICE_FUNCTIONS, HANDLERS, KNOWN_FUNCTIONS, type WsContext } from './handlers';
+import { shippedRoleCapabilities } from './role';
 import { seedRecorded } from './seeds';
 import { SimState, type EnrolRole, type SimGradeItem, type SimUser } from './state';
 import type {
@@ -75,7 +76,8 @@ export class MoodleSimulator {
   private tokenState: TokenState | 'deleted' = 'valid';
   private tokenUserId = DEFAULT_TOKEN_USER.id;
   private serviceFunctions: string[] = [...DEFAULT_SERVICE_FUNCTIONS];
-  private readonly revoked = new Set<string>();
+  /** What the token user's role allows (default: docs/moodle/grade-sync-role.xml). */
+  private readonly capabilities = new Set<string>(shippedRoleCapabilities());
   private debug = false;
   private userPrivateAccessKey = randomBytes(16).toString('hex');
 
@@ -142,7 +144,7 @@ export class MoodleSimulator {
     this.state = new SimState();
     this.tokenState = 'valid';
     this.serviceFunctions = [...DEFAULT_SERVICE_FUNCTIONS];
-    this.revoked.clear();
+    this.setCapabilities(shippedRoleCapabilities());
     this.debug = false;
     this.faults.clear();
     this.down = false;
@@ -184,13 +186,26 @@ export class MoodleSimulator {
     this.serviceFunctions = [...names];
   }
 
-  /** Supported: 'mod/assign:grade', 'moodle/grade:edit', 'moodle/grade:viewall'. */
+  /**
+   * Takes a capability from the token user's role; each function then refuses as Moodle does
+   * (nopermissions naming its display name, requireloginerror, or silently less data).
+   */
   revokeCapability(capability: string): void {
-    this.revoked.add(capability);
+    this.capabilities.delete(capability);
   }
 
   grantCapability(capability: string): void {
-    this.revoked.delete(capability);
+    this.capabilities.add(capability);
+  }
+
+  /** The token user's role allows exactly these (reset() restores the shipped role). */
+  setCapabilities(capabilities: readonly string[]): void {
+    this.capabilities.clear();
+    for (const c of capabilities) this.capabilities.add(c);
+  }
+
+  get heldCapabilities(): string[] {
+    return [...this.capabilities].sort();
   }
 
   /** Site debugging on: error bodies carry `debuginfo`, as recorded in cases 4.D*. */
@@ -530,7 +545,9 @@ export class MoodleSimulator {
   private dispatch(token: string, wsfunction: string, params: Record<string, unknown>, remoteIp: string): unknown {
     if (!token || token !== this.token || this.tokenState === 'deleted') throw wsErrors.invalidToken();
     const tokenUser = this.state.users.get(this.tokenUserId) as SimUser;
-    const state = tokenUser.suspended && this.tokenState === 'valid' ? 'suspended' : this.tokenState;
+    let state = tokenUser.suspended && this.tokenState === 'valid' ? 'suspended' : this.tokenState;
+    // webservice/lib.php checks webservice/rest:use in the token's (system) context before any function.
+    if (state === 'valid' && !this.capabilities.has('webservice/rest:use')) state = 'no-rest-capability';
     switch (state) {
       case 'expired':
         this.tokenState = 'deleted';
@@ -562,12 +579,15 @@ export class MoodleSimulator {
       baseUrl: this.baseUrl,
       serviceFunctions: this.serviceFunctions,
       userPrivateAccessKey: this.userPrivateAccessKey,
-      can: (capability) => !this.revoked.has(capability),
+      can: (capability) => this.capabilities.has(capability),
     };
     return handler(ctx, params);
   }
 
-  /** GET /__sim/grades?cmid=|itemid=&userid=[&itemnumber=], GET /__sim/stats, GET /__sim/calls, POST /__sim/reset. */
+  /**
+   * GET /__sim/grades?cmid=|itemid=&userid=[&itemnumber=], GET /__sim/stats, GET /__sim/calls, POST /__sim/reset,
+   * GET /__sim/capabilities, POST /__sim/capabilities/revoke?capability=…, POST /__sim/capabilities/grant?capability=….
+   */
   private onControl(method: string, url: URL, res: http.ServerResponse): void {
     const reply = (status: number, value: unknown) =>
       sendRaw(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
@@ -580,6 +600,14 @@ export class MoodleSimulator {
     if (route === 'GET /__sim/calls') {
       const fn = url.searchParams.get('wsfunction');
       return reply(200, fn ? this.callsTo(fn) : this.calls);
+    }
+    if (route === 'GET /__sim/capabilities') return reply(200, this.heldCapabilities);
+    if (route === 'POST /__sim/capabilities/revoke' || route === 'POST /__sim/capabilities/grant') {
+      const capability = url.searchParams.get('capability');
+      if (!capability) return reply(400, { error: 'give ?capability=<id>, e.g. moodle/course:enrolreview' });
+      if (route.endsWith('revoke')) this.revokeCapability(capability);
+      else this.grantCapability(capability);
+      return reply(200, this.heldCapabilities);
     }
     if (route === 'POST /__sim/reset') {
       this.reset();

@@ -197,7 +197,7 @@ export function capabilityRefusal(wsfunction: string | undefined, errorcode: str
     `${said}: give the web-service user's role ${ids.join(' and ')} (system context; the role in ${ROLE_FILE} has every capability the service needs)`;
   if (errorcode === 'nopermissions') {
     const name = displayNameIn(message);
-    let id = BY_NAME.get(name);
+    const id = BY_NAME.get(name);
     // course_require_view_participants() accepts moodle/course:enrolreview in place of this one,
     // and our onlyactive call needs enrolreview anyway: the role grants that.
     if (id === 'moodle/course:viewparticipants' && wsfunction === ENROLLED) {

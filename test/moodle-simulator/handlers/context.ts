@@ -1,3 +1,4 @@
+import { wsErrors } from '../errors';
 import type { SimState, SimUser } from '../state';
 
 /** What a web-service function sees of the simulator while it runs. */
@@ -17,4 +18,23 @@ export type WsHandler = (ctx: WsContext, params: Record<string, unknown>) => unk
 
 export function fullname(user: SimUser): string {
   return `${user.firstname} ${user.lastname}`.trim();
+}
+
+/**
+ * validate_context() of a course (lib/external/classes/external_api.php → require_login()): a token
+ * user who is not actively enrolled gets in only with moodle/course:view ("View courses without
+ * participation"); anything else is refused with requireloginerror.
+ */
+export function requireCourseLogin(ctx: WsContext, courseId: number): void {
+  const enrolled = ctx.state.enrolments.some((e) => e.courseId === courseId && e.userId === ctx.tokenUser.id && !e.suspended);
+  if (!enrolled && !ctx.can('moodle/course:view')) throw wsErrors.requireLogin('Not enrolled');
+}
+
+/**
+ * cm_info::$uservisible for the token user (lib/modinfolib.php): an activity is hidden from a user
+ * without its module's :view capability (mod/assign:view, mod/lti:view, …). Visibility flags and
+ * availability conditions are not simulated.
+ */
+export function canSeeModule(ctx: WsContext, module: string): boolean {
+  return ctx.can(`mod/${module}:view`);
 }
