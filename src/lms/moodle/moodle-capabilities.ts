@@ -15,6 +15,11 @@ export interface MoodleCapability {
   /** The functions whose checks need it. */
   functions: readonly string[];
   why: string;
+  /**
+   * When a connection needs it: `always`; only in some courses (`situational`: hidden courses or
+   * activities, availability restrictions, separate groups, hidden grades); or only for some mappings.
+   */
+  neededFor: 'always' | 'situational' | 'assign' | 'activity' | 'lti' | 'match-by-username-or-idnumber' | 'match-by-email';
 }
 
 const ENROLLED = 'core_enrol_get_enrolled_users';
@@ -32,6 +37,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'system',
     functions: ['core_webservice_get_site_info', BY_FIELD, ...COURSE_FUNCTIONS],
     why: 'every call goes through the REST protocol (checked in the token context before any function runs)',
+    neededFor: 'always',
   },
   {
     id: 'moodle/course:view',
@@ -39,6 +45,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: COURSE_FUNCTIONS,
     why: 'the web-service user is not enrolled in the courses; without it every course-level call fails its login check ("Not enrolled")',
+    neededFor: 'always',
   },
   {
     id: 'moodle/course:viewhiddencourses',
@@ -46,6 +53,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: COURSE_FUNCTIONS,
     why: 'grades still reach a course that is hidden from students',
+    neededFor: 'situational',
   },
   {
     id: 'moodle/course:viewhiddenactivities',
@@ -53,6 +61,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'module',
     functions: [REPORT, SAVE, ASSIGNMENTS],
     why: 'grades still reach an assignment or activity that is hidden from students',
+    neededFor: 'situational',
   },
   {
     id: 'moodle/course:ignoreavailabilityrestrictions',
@@ -60,6 +69,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'module',
     functions: [REPORT, SAVE, ASSIGNMENTS],
     why: 'an activity restricted by date, group or completion is still visible to the web-service user, which belongs to no group and completes nothing',
+    neededFor: 'situational',
   },
   {
     id: 'moodle/site:accessallgroups',
@@ -67,6 +77,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [ENROLLED, REPORT],
     why: 'in a course in separate-groups mode, enrolled users and grade reports of every group are visible',
+    neededFor: 'situational',
   },
   {
     id: 'moodle/course:enrolreview',
@@ -74,6 +85,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [ENROLLED],
     why: 'we ask only for active enrolments (onlyactive=1), which Moodle allows only with it; it also passes the participants check',
+    neededFor: 'always',
   },
   {
     id: 'moodle/user:viewdetails',
@@ -81,6 +93,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'user',
     functions: [BY_FIELD, ENROLLED],
     why: 'users whose profile the token user may not view are silently left out of user lookups and of the enrolled-users list',
+    neededFor: 'always',
   },
   {
     id: 'moodle/user:viewalldetails',
@@ -88,6 +101,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'user',
     functions: [BY_FIELD],
     why: 'matching users by username or idnumber: without it Moodle hides those fields, so no user matches',
+    neededFor: 'match-by-username-or-idnumber',
   },
   {
     id: 'moodle/site:viewuseridentity',
@@ -95,6 +109,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'user',
     functions: [BY_FIELD],
     why: 'matching users by email: Moodle shows the email of other users only to holders of it (email is in "Show user identity" by default)',
+    neededFor: 'match-by-email',
   },
   {
     id: 'gradereport/user:view',
@@ -102,6 +117,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [REPORT],
     why: 'reading a grade item\'s range, locks and overrides, and reading every grade back after writing it',
+    neededFor: 'always',
   },
   {
     id: 'moodle/grade:viewall',
@@ -109,6 +125,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [REPORT],
     why: 'the grade report of another user, and of the whole course at once',
+    neededFor: 'always',
   },
   {
     id: 'moodle/grade:viewhidden',
@@ -116,6 +133,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [REPORT],
     why: 'hidden grade items are left out of the report and hidden grades read back empty without it',
+    neededFor: 'situational',
   },
   {
     id: 'moodle/grade:edit',
@@ -123,6 +141,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'course',
     functions: [UPDATE],
     why: 'writing grades of activities (core_grades_update_grades)',
+    neededFor: 'activity',
   },
   {
     id: 'mod/assign:view',
@@ -130,6 +149,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'module',
     functions: [ASSIGNMENTS, SAVE, REPORT],
     why: 'an assignment the token user may not view is left out of the assignment list and the grade report, and cannot be graded',
+    neededFor: 'assign',
   },
   {
     id: 'mod/assign:grade',
@@ -137,6 +157,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'module',
     functions: [SAVE],
     why: 'writing assignment grades with feedback (mod_assign_save_grades)',
+    neededFor: 'assign',
   },
   {
     id: 'mod/lti:view',
@@ -144,6 +165,7 @@ export const GRADE_SYNC_CAPABILITIES: readonly MoodleCapability[] = [
     checkedIn: 'module',
     functions: [REPORT],
     why: 'an External tool activity\'s grade item is left out of the grade report without it (activities of another module need that module\'s :view capability)',
+    neededFor: 'lti',
   },
 ];
 
@@ -193,28 +215,29 @@ const ROLE_FILE = 'docs/moodle/grade-sync-role.xml';
  * reported verbatim, never guessed.
  */
 export function capabilityRefusal(wsfunction: string | undefined, errorcode: string, message: string): CapabilityRefusal | null {
-  const grant = (ids: string[], said: string) =>
-    `${said}: give the web-service user's role ${ids.join(' and ')} (system context; the role in ${ROLE_FILE} has every capability the service needs)`;
+  const grant = (ids: string[]) =>
+    `give the web-service user's role ${ids.join(' and ')} in the system context (${ROLE_FILE} has every capability the service needs)`;
   if (errorcode === 'nopermissions') {
     const name = displayNameIn(message);
     const id = BY_NAME.get(name);
     // course_require_view_participants() accepts moodle/course:enrolreview in place of this one,
     // and our onlyactive call needs enrolreview anyway: the role grants that.
     if (id === 'moodle/course:viewparticipants' && wsfunction === ENROLLED) {
-      return { capabilities: ['moodle/course:enrolreview'], displayName: name, hint: grant(['moodle/course:enrolreview'], `Moodle refused for lack of "View participants" (moodle/course:viewparticipants, which moodle/course:enrolreview also satisfies)`) };
+      const ids = ['moodle/course:enrolreview'];
+      return { capabilities: ids, displayName: name, hint: `"${name}" is moodle/course:viewparticipants, which moodle/course:enrolreview also satisfies: ${grant(ids)}` };
     }
     if (!id) {
-      const said = name ? `Moodle refused for lack of the capability it calls "${name}"` : 'Moodle refused for lack of a capability it did not name';
+      const said = name ? `Moodle names the missing capability "${name}"` : 'Moodle did not name the missing capability';
       return { capabilities: [], displayName: name, hint: `${said}; compare the role with ${ROLE_FILE}` };
     }
-    return { capabilities: [id], displayName: name, hint: grant([id], `Moodle refused for lack of "${name}" (${id})`) };
+    return { capabilities: [id], displayName: name, hint: `"${name}" is ${id}: ${grant([id])}` };
   }
   if (errorcode === 'nopermissiontoviewgrades') {
     // grades_external::update_grades() throws it for a missing moodle/grade:edit (we never send itemdetails);
     // gradereport_user's check_report_access() for a missing moodle/grade:viewall.
     const id = wsfunction === UPDATE ? 'moodle/grade:edit' : wsfunction === REPORT ? 'moodle/grade:viewall' : undefined;
     if (!id) return null;
-    return { capabilities: [id], displayName: '', hint: grant([id], `Moodle answered nopermissiontoviewgrades ("${message}"), which ${wsfunction} sends only without ${id}`) };
+    return { capabilities: [id], displayName: '', hint: `${wsfunction} answers this only without ${id}: ${grant([id])}` };
   }
   return null;
 }

@@ -34,6 +34,8 @@ export class LmsError extends Error {
     /** Moodle's errorcode, or one of ours: network, timeout, http_<status>, invalid_response, … */
     readonly code: string,
     message: string,
+    /** Capability ids Moodle's answer says the web-service user lacks (from a nopermissions display name, or implied by the function). */
+    readonly capabilities: readonly string[] = [],
   ) {
     super(message);
     this.name = 'LmsError';
@@ -43,7 +45,8 @@ export class LmsError extends Error {
   static fromMoodleError(errorcode: string, message: string, wsfunction?: string): LmsError {
     const hint = hintFor(errorcode, message, wsfunction);
     const text = `Moodle error ${errorcode}: ${message}${hint ? ` (${hint})` : ''}`;
-    return new LmsError(TRANSIENT_ERROR_CODES.has(errorcode) ? 'transient' : 'permanent', errorcode, text);
+    const capabilities = capabilityRefusal(wsfunction, errorcode, message)?.capabilities ?? [];
+    return new LmsError(TRANSIENT_ERROR_CODES.has(errorcode) ? 'transient' : 'permanent', errorcode, text, capabilities);
   }
 
   static fromHttpStatus(status: number, snippet: string): LmsError {

@@ -41,6 +41,8 @@ export interface CourseAssignments {
   listed: boolean;
   assignments: MoodleAssignment[];
   warnings: string[];
+  /** Course modules Moodle left out because the token user may not see them ("No access rights in module context"). */
+  hiddenCmids: number[];
 }
 
 /** What an observer (the metrics module) learns about each finished LMS call. */
@@ -147,7 +149,7 @@ export class MoodleSession {
     } catch (error) {
       const found = toLmsError(error, this.timeoutMs);
       // A Moodle (or a proxy) may echo the request back: the token must not travel on in our errors.
-      const lmsError = new LmsError(found.kind, found.code, this.redact(found.message));
+      const lmsError = new LmsError(found.kind, found.code, this.redact(found.message), found.capabilities);
       record.error = `${lmsError.code}: ${lmsError.message}`;
       failure = lmsError;
       throw lmsError;
@@ -249,14 +251,33 @@ export class MoodleSession {
 
   /** One course's assignments with their plugin configs, also when the token user is not enrolled in it. */
   async getCourseAssignments(courseId: number): Promise<CourseAssignments> {
-    const answer = await this.call<{ courses?: { id: number; assignments?: MoodleAssignment[] }[]; warnings?: { itemid?: number; message?: string }[] }>(
+    const answer = await this.call<{ courses?: { id: number; assignments?: MoodleAssignment[] }[]; warnings?: { item?: string; itemid?: number; message?: string }[] }>(
       'mod_assign_get_assignments',
       { courseids: [courseId], includenotenrolledcourses: 1 },
     );
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.courses)) throw invalidShape('mod_assign_get_assignments', 'an object with courses');
     const course = answer.courses.find((c) => Number(c.id) === courseId);
-    const warnings = (answer.warnings ?? []).filter((w) => w.itemid === undefined || Number(w.itemid) === courseId).map((w) => String(w.message ?? ''));
-    return { listed: course !== undefined, assignments: course?.assignments ?? [], warnings };
+    const all = answer.warnings ?? [];
+    const warnings = all.filter((w) => w.item !== 'module' && (w.itemid === undefined || Number(w.itemid) === courseId)).map((w) => String(w.message ?? ''));
+    const hiddenCmids = all.filter((w) => w.item === 'module').map((w) => Number(w.itemid));
+    return { listed: course !== undefined, assignments: course?.assignments ?? [], warnings, hiddenCmids };
+  }
+
+  /**
+   * Whether the token user holds every one of `capabilities` in the course, asked without writing:
+   * mod_assign_get_assignments drops a course where has_all_capabilities() fails, without a warning;
+   * a course it cannot open at all is dropped with one (`accessible: false`, Moodle's reason in `warnings`).
+   */
+  async holdsCapabilities(courseId: number, capabilities: readonly string[]): Promise<{ accessible: boolean; held: boolean; warnings: string[] }> {
+    const answer = await this.call<{ courses?: { id: number }[]; warnings?: { item?: string; itemid?: number; message?: string }[] }>('mod_assign_get_assignments', {
+      courseids: [courseId],
+      capabilities: [...capabilities],
+      includenotenrolledcourses: 1,
+    });
+    if (!answer || typeof answer !== 'object' || !Array.isArray(answer.courses)) throw invalidShape('mod_assign_get_assignments', 'an object with courses');
+    const warnings = (answer.warnings ?? []).filter((w) => w.item === 'course' && Number(w.itemid) === courseId).map((w) => String(w.message ?? ''));
+    const listed = answer.courses.some((c) => Number(c.id) === courseId);
+    return { accessible: listed || warnings.length === 0, held: listed, warnings };
   }
 
   /**
