@@ -168,7 +168,7 @@ export class MappingTargetValidator {
         const course = await ask('mod_assign_get_assignments', () => lms.getCourseAssignments(courseId));
         if (course) this.checkAssignment(course, courseId, target, result);
       }
-      if (userIds) await this.checkItem(lms, courseId, target, userIds, result, ask);
+      if (userIds && !result.problems.some((p) => p.code === 'grade_type_unsupported')) await this.checkItem(lms, courseId, target, userIds, result, ask);
     } catch (error) {
       if (!(error instanceof CheckHalted)) throw error;
       result.halted = result.problems.some((p) => p.kind === 'unchecked');
@@ -193,9 +193,21 @@ export class MappingTargetValidator {
       result.feedbackCommentsEnabled = (byId.configs ?? []).some(
         (c) => c.plugin === 'comments' && c.subtype === 'assignfeedback' && c.name === 'enabled' && String(c.value) === '1',
       );
-      if (Number(byId.grade) > 0) {
+      // assign.grade: the maximum of a point grade, minus the scale id of a scale, 0 for grade type None.
+      const grade = Number(byId.grade);
+      if (grade > 0) {
         result.grademin = 0;
-        result.grademax = Number(byId.grade);
+        result.grademax = grade;
+      } else {
+        result.problems.push({
+          kind: 'refusal',
+          code: 'grade_type_unsupported',
+          message:
+            grade < 0
+              ? `assignment ${target.assignmentId} is graded with a scale (scale ${-grade}): this service writes numeric grades, which Moodle would round to a scale position; set its grade type to Point, or map another assignment`
+              : `assignment ${target.assignmentId} has grade type None: there is no grade to write; set its grade type to Point, or map another assignment`,
+        });
+        return;
       }
       if (!result.feedbackCommentsEnabled) {
         result.problems.push({

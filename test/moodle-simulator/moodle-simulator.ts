@@ -16,6 +16,7 @@ import type {
   AddUserInput,
   SimCall,
   SimGrade,
+  SimGradeType,
   SimSeed,
   SimStartOptions,
   SimStats,
@@ -57,6 +58,14 @@ const PHP_FATAL_HTML =
 const DOWN_HTML =
   '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1>' +
   '<p>The server is temporarily unable to service your request.</p></body></html>';
+
+const DEFAULT_SCALE = ['Not yet competent', 'Competent', 'Highly competent'];
+const GRADE_TYPES = { none: 0, value: 1, scale: 2, text: 3 } as const;
+
+function gradeTypeOf(type: SimGradeType | undefined, scale: { items: string[] } | undefined): Pick<SimGradeItem, 'gradetype' | 'scaleItems'> {
+  const gradetype = GRADE_TYPES[type ?? 'value'];
+  return gradetype === 2 ? { gradetype, scaleItems: scale?.items ?? DEFAULT_SCALE } : { gradetype };
+}
 
 function flatFields(encoded: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(encoded));
@@ -244,6 +253,7 @@ export class MoodleSimulator {
 
   /** An assign instance, its course module and its grade item (mod/assign/{id}/0). */
   addAssignment(a: AddAssignmentInput): { gradeItemId: number } {
+    const type = gradeTypeOf(a.gradeType, a.scale);
     const assignment = this.state.addAssignment(
       {
         id: a.id,
@@ -251,12 +261,14 @@ export class MoodleSimulator {
         courseId: a.courseId,
         name: a.name ?? `Assignment ${a.id}`,
         intro: a.intro ?? '',
-        grade: a.grademax ?? 100,
+        // assign.grade: the maximum for points, minus the scale id for a scale, 0 for none.
+        grade: a.gradeType === 'scale' ? -(a.scale?.id ?? 1) : a.gradeType === 'none' ? 0 : (a.grademax ?? 100),
         feedbackComments: a.feedbackComments ?? false,
         gradeItemId: a.gradeItemId,
         timemodified: a.timemodified ?? this.state.now(),
       },
       a.grademin ?? 0,
+      type,
     );
     return { gradeItemId: assignment.gradeItemId };
   }
@@ -275,8 +287,9 @@ export class MoodleSimulator {
       iteminstance: a.instance,
       itemnumber: a.itemnumber ?? 0,
       itemname: a.name ?? null,
-      grademin: a.grademin ?? 0,
-      grademax: a.grademax ?? 100,
+      ...gradeTypeOf(a.gradeType, a.scale),
+      grademin: a.gradeType === 'scale' ? 1 : (a.grademin ?? 0),
+      grademax: a.gradeType === 'scale' ? (a.scale?.items ?? DEFAULT_SCALE).length : (a.grademax ?? 100),
     });
     return { gradeItemId: item.id };
   }

@@ -59,6 +59,8 @@ export interface SimGradeItem {
   itemname: string | null;
   idnumber: string;
   gradetype: number;
+  /** For gradetype 2 (scale): the scale's items, lowest first (grademin 1, grademax their count). */
+  scaleItems?: string[];
   grademin: number;
   grademax: number;
   multfactor: number;
@@ -226,7 +228,11 @@ export class SimState {
     return item;
   }
 
-  addAssignment(a: Omit<SimAssignment, 'gradeItemId'> & { gradeItemId?: number }, grademin: number): SimAssignment {
+  addAssignment(
+    a: Omit<SimAssignment, 'gradeItemId'> & { gradeItemId?: number },
+    grademin: number,
+    type: Pick<SimGradeItem, 'gradetype' | 'scaleItems'> = { gradetype: 1 },
+  ): SimAssignment {
     if (this.assignments.has(a.id)) throw new Error(`assignment ${a.id} already exists`);
     this.addCourseModule({ cmid: a.cmid, courseId: a.courseId, module: 'assign', instance: a.id });
     const item = this.addGradeItem({
@@ -237,8 +243,9 @@ export class SimState {
       iteminstance: a.id,
       itemnumber: 0,
       itemname: a.name,
-      grademin,
-      grademax: a.grade,
+      ...type,
+      grademin: type.scaleItems ? 1 : grademin,
+      grademax: type.scaleItems ? type.scaleItems.length : a.grade > 0 ? a.grade : 100,
     });
     const assignment: SimAssignment = { ...a, gradeItemId: item.id };
     this.assignments.set(assignment.id, assignment);

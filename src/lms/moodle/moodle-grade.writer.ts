@@ -3,6 +3,7 @@ import { MappingTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
 import { CourseGradeSnapshots, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
+import { unwritableGradeType } from './grade-type';
 import { MoodleSession } from './moodle.client';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
@@ -118,6 +119,8 @@ function findItem(report: MoodleUserGrades, ref: GradeItemRef): MoodleGradeItem 
     );
   }
   assertTargetMatches(item, target);
+  const unwritable = unwritableGradeType(item);
+  if (unwritable) throw new SyncRefused('failed', unwritable, 'grade_type_unsupported');
   return item;
 }
 

@@ -96,6 +96,22 @@ export const coreGradesGetGradeitems: WsHandler = (ctx, raw) => {
 };
 
 const range = (min: number, max: number) => `${formatFloat(min, 0)}&ndash;${formatFloat(max, 0)}`;
+
+/**
+ * grade_item::get_formatted_range() through grade_format_gradevalue(): a scale shows its lowest and
+ * highest item, a text item shows nothing on either side, a value item its bounds (0 decimals by default).
+ */
+function itemRange(item: SimGradeItem): string {
+  if (item.gradetype === 3) return '&ndash;';
+  if (item.gradetype === 2 && item.scaleItems) return `${item.scaleItems[0]}&ndash;${item.scaleItems[item.scaleItems.length - 1]}`;
+  return range(item.grademin, item.grademax);
+}
+
+function formatted(item: SimGradeItem, value: number): string {
+  if (item.gradetype === 3) return '';
+  if (item.gradetype === 2 && item.scaleItems) return item.scaleItems[Math.min(Math.max(Math.round(value), 1), item.scaleItems.length) - 1] ?? '';
+  return formatFloat(value, 2);
+}
 const percentage = (value: number, min: number, max: number) =>
   max === min ? '-' : `${formatFloat(((value - min) / (max - min)) * 100, 2)} %`;
 
@@ -156,10 +172,10 @@ function userReport(ctx: WsContext, course: SimCourse, user: SimUser): Record<st
       gradeishidden: false,
       gradeislocked: item.locked || Boolean(row?.locked),
       gradeisoverridden: Boolean(row?.overridden),
-      gradeformatted: final === null ? '-' : formatFloat(final, 2),
+      gradeformatted: final === null ? '-' : formatted(item, final),
       grademin: item.grademin,
       grademax: item.grademax,
-      rangeformatted: range(item.grademin, item.grademax),
+      rangeformatted: itemRange(item),
       percentageformatted: final === null ? '-' : percentage(final, item.grademin, item.grademax),
       feedback: row?.feedback ?? '',
       feedbackformat: row?.feedbackformat ?? FORMAT_PLAIN,
