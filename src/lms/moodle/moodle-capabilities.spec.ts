@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REQUIRED_FUNCTIONS } from './moodle.client';
+import { LmsError } from './moodle-errors';
 import { capabilitiesOf, capabilityRefusal, displayNameIn, GRADE_SYNC_CAPABILITIES } from './moodle-capabilities';
 
 const ROLE_XML = readFileSync(join(__dirname, '../../../docs/moodle/grade-sync-role.xml'), 'utf8');
@@ -72,5 +73,21 @@ describe('moodle-capabilities', () => {
     expect(capabilityRefusal('gradereport_user_get_grade_items', 'nopermissiontoviewgrades', 'Cannot view grades.')?.capabilities).toEqual(['moodle/grade:viewall']);
     expect(capabilityRefusal('mod_assign_get_assignments', 'nopermissiontoviewgrades', 'Cannot view grades.')).toBeNull();
     expect(capabilityRefusal('core_grades_update_grades', 'invalidtoken', 'Invalid token - token not found')).toBeNull();
+  });
+});
+
+describe('LmsError.fromMoodleError with the function that was refused', () => {
+  it('names the capability id in the message and carries it, instead of a guess', () => {
+    const error = LmsError.fromMoodleError('nopermissions', 'Sorry, but you do not currently have permissions to do that (Review course enrolments).', 'core_enrol_get_enrolled_users');
+    expect(error.message).toContain('"Review course enrolments" is moodle/course:enrolreview');
+    expect(error.message).not.toContain('moodle/grade:edit or mod/assign:grade');
+    expect(error.capabilities).toEqual(['moodle/course:enrolreview']);
+    expect(LmsError.fromMoodleError('nopermissiontoviewgrades', 'Cannot view grades.', 'core_grades_update_grades').capabilities).toEqual(['moodle/grade:edit']);
+  });
+
+  it('lists what a failed login check of a course can mean, without claiming one', () => {
+    const error = LmsError.fromMoodleError('requireloginerror', 'Course or activity not accessible.', 'mod_assign_save_grades');
+    expect(error.message).toMatch(/moodle\/course:view.*mod\/assign:view/);
+    expect(error.capabilities).toEqual([]);
   });
 });

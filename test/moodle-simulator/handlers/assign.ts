@@ -82,7 +82,9 @@ export const modAssignGetGrades: WsHandler = (ctx, raw) => {
   const warnings: Warning[] = [];
   let requested = [...params.assignmentids];
   for (const id of new Set(params.assignmentids)) {
-    if (ctx.state.assignments.has(id) && !ctx.can('mod/assign:grade')) {
+    // validate_context() of the module, then assign::require_view_grades(): mod/assign:viewgrades or mod/assign:grade.
+    const canView = canSeeModule(ctx, 'assign') && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
+    if (ctx.state.assignments.has(id) && !canView) {
       requested = requested.filter((r) => r !== id);
       warnings.push({ item: 'assignment', itemid: id, warningcode: '1', message: 'No access rights in module context' });
     }
