@@ -1,3 +1,4 @@
+import { LmsError } from '../lms/moodle/moodle-errors';
 import { capabilityById, GRADE_SYNC_CAPABILITIES, MoodleCapability } from '../lms/moodle/moodle-capabilities';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { MappingEntity } from '../mappings/mapping.entity';
@@ -11,15 +12,11 @@ export interface CapabilityFinding {
   unchecked: { courseId: number; reason: string }[];
 }
 
-/** The capabilities a connection's mappings need: the role's, plus the :view capability of any other activity module mapped. */
-export function capabilitiesToProbe(mappings: readonly MappingEntity[]): string[] {
-  const ids = GRADE_SYNC_CAPABILITIES.map((c) => c.id);
-  for (const m of mappings) {
-    if (m.target.type !== 'activity') continue;
-    const view = `mod/${m.target.component.replace(/^mod_/, '')}:view`;
-    if (!ids.includes(view)) ids.push(view);
-  }
-  return ids;
+/** The :view capabilities of activity modules mapped besides mod_lti (whose capability the role has). */
+function otherModuleViews(mappings: readonly MappingEntity[]): string[] {
+  const role = new Set(GRADE_SYNC_CAPABILITIES.map((c) => c.id));
+  const views = mappings.flatMap((m) => (m.target.type === 'activity' ? [`mod/${m.target.component.replace(/^mod_/, '')}:view`] : []));
+  return [...new Set(views)].filter((id) => !role.has(id));
 }
 
 /** Whether a missing capability stops grades of these mappings (rather than only in some courses). */
@@ -46,21 +43,32 @@ export function blocksMappings(id: string, mappings: readonly MappingEntity[]): 
 
 /**
  * Asks Moodle, per mapped course and without writing anything, which of the capabilities the token
- * user lacks: one call for all of them, and one per capability only when that call says some are missing.
+ * user lacks: one call for the role's, one per capability only when that call says some are missing,
+ * and one per other mapped module's :view capability (Moodle refuses the name of a capability it
+ * does not have with invalidparameter: such a module has no :view check, so nothing is missing).
  */
 export async function probeCapabilities(lms: MoodleSession, mappings: readonly MappingEntity[]): Promise<CapabilityFinding> {
-  const wanted = capabilitiesToProbe(mappings);
+  const role = GRADE_SYNC_CAPABILITIES.map((c) => c.id);
+  const views = otherModuleViews(mappings);
   const missing = new Set<string>();
   const unchecked: CapabilityFinding['unchecked'] = [];
+  const lacks = async (courseId: number, id: string): Promise<boolean> => {
+    try {
+      return !(await lms.holdsCapabilities(courseId, [id])).held;
+    } catch (error) {
+      if (error instanceof LmsError && error.code === 'invalidparameter') return false;
+      throw error;
+    }
+  };
   for (const courseId of [...new Set(mappings.map((m) => m.lmsCourseId))]) {
-    const all = await lms.holdsCapabilities(courseId, wanted);
+    const all = await lms.holdsCapabilities(courseId, role);
     if (!all.accessible) {
       unchecked.push({ courseId, reason: all.warnings.join('; ') });
       continue;
     }
-    if (all.held) continue;
-    for (const id of wanted) if (!missing.has(id) && !(await lms.holdsCapabilities(courseId, [id])).held) missing.add(id);
+    const suspects = all.held ? views : [...role, ...views];
+    for (const id of suspects) if (!missing.has(id) && (await lacks(courseId, id))) missing.add(id);
   }
-  const ordered = wanted.filter((id) => missing.has(id));
+  const ordered = [...role, ...views].filter((id) => missing.has(id));
   return { missing: ordered, blocking: ordered.filter((id) => blocksMappings(id, mappings)), unchecked };
 }

@@ -108,3 +108,10 @@ export const CAPABILITY_NAMES: Record<string, string> = {
   'moodle/course:enrolreview': 'Review course enrolments',
   'moodle/course:viewparticipants': 'View participants',
 };
+
+/** Capabilities this simulated site has (clean_param(PARAM_CAPABILITY) refuses any other name). */
+export function capabilityExists(id: string, roleCapabilities: readonly string[]): boolean {
+  if (id in CAPABILITY_NAMES || roleCapabilities.includes(id)) return true;
+  const other = ['mod/assign:viewgrades', 'moodle/grade:manage', 'moodle/grade:hide', 'moodle/grade:view', 'moodle/role:review', 'moodle/site:viewparticipants'];
+  return other.includes(id) || /^mod\/(assign|lti|quiz|forum|workshop|lesson|scorm|h5pactivity|data|glossary):view$/.test(id);
+}

@@ -576,7 +576,8 @@ describe('MoodleSimulator behaviour', () => {
       expect(listed.warnings).toEqual([2, 3].map((cmid) => ({ item: 'module', itemid: cmid, warningcode: '1', message: 'No access rights in module context' })));
       const probe = (caps: string[]) => ws(sim, 'mod_assign_get_assignments', { courseids: [2], includenotenrolledcourses: 1, capabilities: caps });
       expect((await probe(['moodle/grade:edit'])).json().courses).toHaveLength(1);
-      expect((await probe(['moodle/grade:edit', 'mod/assign:view'])).json()).toMatchObject({ courses: [] });
+      expect((await probe(['moodle/grade:edit', 'mod/assign:view'])).json()).toEqual({ courses: [], warnings: [] });
+      expect((await probe(['mod/nosuchmodule:view'])).json()).toEqual(INVALID_PARAMETER);
 
       const by = async (field: string, values: string[]) => (await ws(sim, 'core_user_get_users_by_field', { field, values })).json();
       sim.revokeCapability('moodle/user:viewalldetails');

@@ -1,5 +1,6 @@
 import { formatFloat } from '../encode';
-import { CAPABILITY_NAMES, MoodleWsError, wsErrors } from '../errors';
+import { CAPABILITY_NAMES, capabilityExists, MoodleWsError, wsErrors } from '../errors';
+import { shippedRoleCapabilities } from '../role';
 import { OPTIONAL, p, validateParams, withDefault, type ParamDesc } from '../params';
 import type { AssignGradeEntry, SimAssignment, SimCourse } from '../state';
 import { canSeeModule, requireCourseLogin, type WsContext, type WsHandler } from './context';
@@ -63,6 +64,17 @@ export const modAssignSaveGrade: WsHandler = (ctx, raw) => {
   return null;
 };
 
+/** validate_context() of the module, then assign::require_view_grades(): mod/assign:viewgrades or mod/assign:grade. */
+function canViewGrades(ctx: WsContext, assignment: SimAssignment): boolean {
+  try {
+    requireCourseLogin(ctx, assignment.courseId);
+  } catch (error) {
+    if (error instanceof MoodleWsError) return false;
+    throw error;
+  }
+  return canSeeModule(ctx, 'assign') && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
+}
+
 interface Warning {
   item: string;
   itemid: number;
@@ -82,9 +94,8 @@ export const modAssignGetGrades: WsHandler = (ctx, raw) => {
   const warnings: Warning[] = [];
   let requested = [...params.assignmentids];
   for (const id of new Set(params.assignmentids)) {
-    // validate_context() of the module, then assign::require_view_grades(): mod/assign:viewgrades or mod/assign:grade.
-    const canView = canSeeModule(ctx, 'assign') && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
-    if (ctx.state.assignments.has(id) && !canView) {
+    const assignment = ctx.state.assignments.get(id);
+    if (assignment && !canViewGrades(ctx, assignment)) {
       requested = requested.filter((r) => r !== id);
       warnings.push({ item: 'assignment', itemid: id, warningcode: '1', message: 'No access rights in module context' });
     }
@@ -178,6 +189,9 @@ export const modAssignGetAssignments: WsHandler = (ctx, raw) => {
     },
     raw,
   );
+  // PARAM_CAPABILITY: a name the site has no capability of is cleaned to '' and refused.
+  const known = shippedRoleCapabilities();
+  if (params.capabilities.some((c) => !capabilityExists(c, known))) throw wsErrors.invalidParameter();
   const { state } = ctx;
   const warnings: Warning[] = [];
   const myCourseIds = state.enrolments.filter((e) => e.userId === ctx.tokenUser.id && !e.suspended).map((e) => e.courseId);
