@@ -79,3 +79,45 @@ describe('the simulator against capability refusals recorded on a real Moodle 5.
     expect(essence(JSON.parse(await res.text()))).toEqual(essence(call.body));
   });
 });
+
+describe('grade types as a real Moodle 5.0.6 shows them (grade-types-recorded.json)', () => {
+  const recorded = JSON.parse(readFileSync(join(__dirname, '../fixtures/moodle-local/grade-types-recorded.json'), 'utf8')) as { calls: Recorded[] };
+  const SCALE = ['Mostly separate knowing', 'Separate and connected', 'Mostly connected knowing'];
+  const ltiItem = (body: any) => body.usergrades[0].gradeitems.find((i: any) => i.cmid === 4);
+
+  async function reportWith(gradeType: 'scale' | 'text'): Promise<any> {
+    const sim = await MoodleSimulator.start({ seed: seedLocalSite });
+    try {
+      // The seed's External tool is a value item; a second course module stands in with the recorded type.
+      sim.addActivity({ component: 'mod_lti', instance: 9, cmid: 9, courseId: 2, name: 'typed', gradeType, scale: { id: 1, items: SCALE } });
+      const body = new URLSearchParams([['wstoken', sim.token], ['wsfunction', 'gradereport_user_get_grade_items'], ['moodlewsrestformat', 'json'], ['courseid', '2'], ['userid', '3']]);
+      const answer = (await (await fetch(`${sim.baseUrl}/webservice/rest/server.php`, { method: 'POST', body })).json()) as any;
+      return answer.usergrades[0].gradeitems.find((i: any) => i.cmid === 9);
+    } finally {
+      await sim.close();
+    }
+  }
+
+  // The text item kept the scale's bounds in the recording (it was switched from the scale): bounds are compared for the scale only.
+  it.each([
+    ['scale', 0, ['rangeformatted', 'grademin', 'grademax', 'scaleid', 'graderaw', 'gradeformatted']],
+    ['text', 1, ['rangeformatted', 'scaleid', 'graderaw', 'gradeformatted']],
+  ] as const)('a %s item: range, bounds and scaleid as recorded', async (type, index, fields) => {
+    const real = ltiItem(recorded.calls[index]!.body);
+    const simulated = await reportWith(type);
+    for (const field of fields) expect([field, simulated[field]]).toEqual([field, real[field]]);
+  });
+
+  it('an assignment graded with a scale has assign.grade = minus the scale id', async () => {
+    const real = (recorded.calls[2]!.body as any).courses[0].assignments.find((a: any) => a.id === 2);
+    const sim = await MoodleSimulator.start({ seed: seedLocalSite });
+    try {
+      sim.addAssignment({ id: 20, cmid: 20, courseId: 2, gradeType: 'scale', scale: { id: 1, items: SCALE } });
+      const body = new URLSearchParams([['wstoken', sim.token], ['wsfunction', 'mod_assign_get_assignments'], ['moodlewsrestformat', 'json'], ['courseids[0]', '2'], ['includenotenrolledcourses', '1']]);
+      const answer = (await (await fetch(`${sim.baseUrl}/webservice/rest/server.php`, { method: 'POST', body })).json()) as any;
+      expect(answer.courses[0].assignments.find((a: any) => a.id === 20).grade).toBe(real.grade);
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -172,7 +172,8 @@ function userReport(ctx: WsContext, course: SimCourse, user: SimUser): Record<st
       gradeishidden: false,
       gradeislocked: item.locked || Boolean(row?.locked),
       gradeisoverridden: Boolean(row?.overridden),
-      gradeformatted: final === null ? '-' : formatted(item, final),
+      // grade_format_gradevalue() answers '' for a text item before it looks at the value.
+      gradeformatted: item.gradetype === 3 ? '' : final === null ? '-' : formatted(item, final),
       grademin: item.grademin,
       grademax: item.grademax,
       rangeformatted: itemRange(item),
