@@ -120,7 +120,9 @@ export class ConnectionCheckService {
         message: `Moodle would not open course ${courseId} for the web-service user (${reason || 'no reason given'}): it is not enrolled there, so its role needs moodle/course:view (and moodle/course:viewhiddencourses if the course is hidden), assigned in the system context; or the course does not exist`,
       });
     }
-    report.missingCapabilities = finding.missing;
+    // When no mapped course could be asked, nothing is known to be held or missing.
+    const courses = new Set(mappings.map((m) => m.lmsCourseId)).size;
+    report.missingCapabilities = finding.unchecked.length === courses ? null : finding.missing;
     const describe = (ids: string[]) => ids.map((id) => { const c = capabilityById(id); return c ? `${id} ("${c.name}": ${c.why})` : `${id} (the module's view capability: its grade items are hidden from the grade report without it)`; }).join('; ');
     if (finding.blocking.length > 0) {
       report.problems.push({

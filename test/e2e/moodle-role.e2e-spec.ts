@@ -33,6 +33,8 @@ describe('the shipped Moodle role (docs/moodle/grade-sync-role.xml)', () => {
   afterAll(() => ctx.close());
   afterEach(() => {
     for (const capability of ROLE) ctx.sim.grantCapability(capability!);
+    ctx.sim.setVisible({ courseId: SITE.courseId }, true);
+    ctx.sim.setVisible({ cmid: SITE.assignWithComments.cmid }, true);
   });
 
   /** A mapping on its own assessment; returns the Speechace courseId its callbacks carry. */
@@ -159,5 +161,34 @@ describe('the shipped Moodle role (docs/moodle/grade-sync-role.xml)', () => {
     const report = await connectionTest(conn.id);
     expect(report.ok).toBe(false);
     expect(report.problems).toEqual([expect.objectContaining({ code: 'course_not_accessible', message: expect.stringContaining('moodle/course:view') })]);
+  });
+
+  it('grades reach a hidden course and a hidden assignment with the role; without viewhiddenactivities the sync fails naming what may be missing', async () => {
+    ctx.sim.setVisible({ courseId: SITE.courseId }, false);
+    ctx.sim.setVisible({ cmid: SITE.assignWithComments.cmid }, false);
+    const conn = await ctx.newConnection();
+    const courseId = await mapping(conn.id, { target: ASSIGN, userMatch: 'id' });
+    expect(await ctx.deliver(ctx.callbackBody({ courseId, userId: '4', score: { overall: 8.1 } }))).toMatchObject({ state: 'synced', grade: 90 });
+    expect(await connectionTest(conn.id)).toMatchObject({ ok: true, missingCapabilities: [] });
+
+    ctx.sim.revokeCapability('moodle/course:viewhiddenactivities');
+    const report = await connectionTest(conn.id);
+    expect(report.ok).toBe(false);
+    expect(report.missingCapabilities).toEqual(['moodle/course:viewhiddenactivities']);
+    expect(report.mappings[0]!.problems.map((p) => p.code)).toContain('assignment_not_visible');
+    const sync = await ctx.deliver(ctx.callbackBody({ courseId, userId: '5' }));
+    expect(sync).toMatchObject({ state: 'failed' });
+    // The grade report read before the write already leaves the hidden assignment out.
+    expect(sync.reason).toMatch(/no grade item for course module 3 .*moodle\/course:viewhiddenactivities/);
+  });
+
+  it('a hidden course without viewhiddencourses: Moodle will not open it, and the problem says which capability lets it in', async () => {
+    const conn = await ctx.newConnection();
+    await mapping(conn.id, { target: ACTIVITY, userMatch: 'id' });
+    ctx.sim.setVisible({ courseId: SITE.courseId }, false);
+    ctx.sim.revokeCapability('moodle/course:viewhiddencourses');
+    const report = await connectionTest(conn.id);
+    expect(report).toMatchObject({ ok: false, missingCapabilities: null });
+    expect(report.problems).toEqual([expect.objectContaining({ code: 'course_not_accessible', message: expect.stringContaining('moodle/course:viewhiddencourses') })]);
   });
 });

@@ -237,14 +237,25 @@ export class MoodleSimulator {
   }
 
   /** Also creates the course total grade item (itemtype 'course'). */
-  addCourse(course: { id: number; shortname?: string; fullname?: string; idnumber?: string; timemodified?: number }): void {
+  addCourse(course: { id: number; shortname?: string; fullname?: string; idnumber?: string; timemodified?: number; visible?: boolean }): void {
     this.state.addCourse({
       id: course.id,
       shortname: course.shortname ?? `C${course.id}`,
       fullname: course.fullname ?? `Course ${course.id}`,
       idnumber: course.idnumber ?? '',
       timemodified: course.timemodified,
+      visible: course.visible,
     });
+  }
+
+  /** Hides a course or an activity (by cmid) from students, as a teacher can. */
+  setVisible(what: { courseId: number } | { cmid: number }, visible: boolean): void {
+    if ('courseId' in what) this.state.requireCourse(what.courseId).visible = visible;
+    else {
+      const cm = this.state.cms.get(what.cmid);
+      if (!cm) throw new Error(`course module ${what.cmid} does not exist`);
+      cm.visible = visible;
+    }
   }
 
   enrol(courseId: number, userId: number, opts: { role?: EnrolRole; suspended?: boolean } = {}): void {

@@ -31,6 +31,8 @@ export interface SimCourse {
   categoryId: number;
   courseItemId: number;
   timemodified: number;
+  /** False: hidden from students (only moodle/course:viewhiddencourses gets in). */
+  visible: boolean;
 }
 
 export type EnrolRole = 'student' | 'teacher' | 'editingteacher';
@@ -47,6 +49,8 @@ export interface SimCourseModule {
   /** Module name without the "mod_" prefix: 'assign', 'lti', 'quiz'… */
   module: string;
   instance: number;
+  /** False: hidden from students (only moodle/course:viewhiddenactivities sees it). */
+  visible?: boolean;
 }
 
 export interface SimGradeItem {
@@ -171,7 +175,7 @@ export class SimState {
     return user;
   }
 
-  addCourse(input: { id: number; shortname: string; fullname: string; idnumber: string; timemodified?: number }): SimCourse {
+  addCourse(input: { id: number; shortname: string; fullname: string; idnumber: string; timemodified?: number; visible?: boolean }): SimCourse {
     if (this.courses.has(input.id)) throw new Error(`course ${input.id} already exists`);
     const categoryId = this.nextCategoryId++;
     const courseItem = this.addGradeItem({
@@ -187,6 +191,7 @@ export class SimState {
       categoryId,
       courseItemId: courseItem.id,
       timemodified: input.timemodified ?? this.now(),
+      visible: input.visible ?? true,
     };
     this.courses.set(course.id, course);
     return course;

@@ -29,7 +29,7 @@ function requireAssignment(ctx: WsContext, assignmentid: number): SimAssignment 
   if (!assignment) throw wsErrors.missingRecord();
   // validate_assign(): validate_context() of the module, then assign::save_grade() requires mod/assign:grade.
   requireCourseLogin(ctx, assignment.courseId);
-  if (!canSeeModule(ctx, 'assign')) throw wsErrors.requireLogin('Activity is hidden');
+  if (!canSeeModule(ctx, 'assign', assignment.cmid)) throw wsErrors.requireLogin('Activity is hidden');
   if (!ctx.can('mod/assign:grade')) throw wsErrors.noPermissions(CAPABILITY_NAMES['mod/assign:grade']!);
   return assignment;
 }
@@ -72,7 +72,7 @@ function canViewGrades(ctx: WsContext, assignment: SimAssignment): boolean {
     if (error instanceof MoodleWsError) return false;
     throw error;
   }
-  return canSeeModule(ctx, 'assign') && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
+  return canSeeModule(ctx, 'assign', assignment.cmid) && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
 }
 
 interface Warning {
@@ -233,7 +233,7 @@ export const modAssignGetAssignments: WsHandler = (ctx, raw) => {
       const assignments: Record<string, unknown>[] = [];
       for (const a of [...state.assignments.values()].filter((x) => x.courseId === c.id).sort((x, y) => x.cmid - y.cmid)) {
         // validate_context() of the module and require_capability('mod/assign:view'): a warning, not an error.
-        if (canSeeModule(ctx, 'assign')) assignments.push(assignmentInfo(a));
+        if (canSeeModule(ctx, 'assign', a.cmid)) assignments.push(assignmentInfo(a));
         else warnings.push({ item: 'module', itemid: a.cmid, warningcode: '1', message: 'No access rights in module context' });
       }
       return { id: c.id, fullname: c.fullname, shortname: c.shortname, timemodified: c.timemodified, assignments };

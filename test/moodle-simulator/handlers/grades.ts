@@ -133,7 +133,7 @@ function userReport(ctx: WsContext, course: SimCourse, user: SimUser): Record<st
   const all = state.itemsOfCourse(course.id);
   const courseItem = all.find((i) => i.itemtype === 'course');
   // An activity the token user cannot see (cm_info::$uservisible) is left out of the report entirely.
-  const items = all.filter((i) => i.itemtype !== 'course' && i.gradetype !== 0 && (i.itemtype !== 'mod' || !i.itemmodule || canSeeModule(ctx, i.itemmodule)));
+  const items = all.filter((i) => i.itemtype !== 'course' && i.gradetype !== 0 && (i.itemtype !== 'mod' || !i.itemmodule || canSeeModule(ctx, i.itemmodule, cmidOf(state, i))));
   const finalOf = (i: SimGradeItem) => state.gradeRow(i.id, user.id)?.finalgrade ?? null;
   const graded = items.filter((i) => finalOf(i) !== null);
   const gradedMax = graded.reduce((sum, i) => sum + i.grademax, 0);
