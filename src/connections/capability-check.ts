@@ -72,3 +72,44 @@ export async function probeCapabilities(lms: MoodleSession, mappings: readonly M
   const ordered = [...role, ...views].filter((id) => missing.has(id));
   return { missing: ordered, blocking: ordered.filter((id) => blocksMappings(id, mappings)), unchecked };
 }
+
+function describe(ids: readonly string[]): string {
+  return ids
+    .map((id) => {
+      const c = capabilityById(id);
+      return c ? `${id} ("${c.name}": ${c.why})` : `${id} (the module's view capability: its grade items are left out of the grade report without it)`;
+    })
+    .join('; ');
+}
+
+/** A finding as the connection report shows it: what stops grades is a problem, the rest a warning. */
+export function reportFinding(
+  finding: CapabilityFinding,
+  courseCount: number,
+): { missing: string[] | null; problems: { code: string; message: string; capabilities?: string[] }[]; warnings: { code: string; message: string; capabilities: string[] }[] } {
+  const problems: { code: string; message: string; capabilities?: string[] }[] = finding.unchecked.map(({ courseId, reason }) => ({
+    code: 'course_not_accessible',
+    message: `Moodle would not open course ${courseId} for the web-service user (${reason || 'no reason given'}): it is not enrolled there, so its role needs moodle/course:view (and moodle/course:viewhiddencourses if the course is hidden), assigned in the system context; or the course does not exist`,
+  }));
+  const them = (ids: readonly string[]) => (ids.length === 1 ? 'it' : 'them');
+  if (finding.blocking.length > 0) {
+    problems.push({
+      code: 'capabilities_missing',
+      message: `the web-service user's role lacks ${describe(finding.blocking)}: add ${them(finding.blocking)} to the role (docs/moodle/grade-sync-role.xml has every capability the service needs), assigned in the system context`,
+      capabilities: finding.blocking,
+    });
+  }
+  const situational = finding.missing.filter((id) => !finding.blocking.includes(id));
+  const warnings =
+    situational.length === 0
+      ? []
+      : [
+          {
+            code: 'capabilities_missing',
+            message: `the web-service user's role lacks ${describe(situational)}: grades stop only in the courses or activities where that matters; add ${them(situational)} to the role`,
+            capabilities: situational,
+          },
+        ];
+  // When no mapped course could be asked, nothing is known to be held or missing.
+  return { missing: finding.unchecked.length === courseCount ? null : finding.missing, problems, warnings };
+}

@@ -6,8 +6,7 @@ import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
 import { MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
-import { capabilityById } from '../lms/moodle/moodle-capabilities';
-import { CapabilityFinding, probeCapabilities } from './capability-check';
+import { CapabilityFinding, probeCapabilities, reportFinding } from './capability-check';
 import { MappingEntity } from '../mappings/mapping.entity';
 import {
   describeLmsFailure,
@@ -114,31 +113,10 @@ export class ConnectionCheckService {
       report.warnings.push({ code: 'capabilities_not_checked', message: `the capabilities were not checked: ${describeLmsFailure('mod_assign_get_assignments', error, allowed).message}` });
       return;
     }
-    for (const { courseId, reason } of finding.unchecked) {
-      report.problems.push({
-        code: 'course_not_accessible',
-        message: `Moodle would not open course ${courseId} for the web-service user (${reason || 'no reason given'}): it is not enrolled there, so its role needs moodle/course:view (and moodle/course:viewhiddencourses if the course is hidden), assigned in the system context; or the course does not exist`,
-      });
-    }
-    // When no mapped course could be asked, nothing is known to be held or missing.
-    const courses = new Set(mappings.map((m) => m.lmsCourseId)).size;
-    report.missingCapabilities = finding.unchecked.length === courses ? null : finding.missing;
-    const describe = (ids: string[]) => ids.map((id) => { const c = capabilityById(id); return c ? `${id} ("${c.name}": ${c.why})` : `${id} (the module's view capability: its grade items are hidden from the grade report without it)`; }).join('; ');
-    if (finding.blocking.length > 0) {
-      report.problems.push({
-        code: 'capabilities_missing',
-        message: `the web-service user's role lacks ${describe(finding.blocking)}: add ${finding.blocking.length === 1 ? 'it' : 'them'} to the role (docs/moodle/grade-sync-role.xml has every capability the service needs), assigned in the system context`,
-        capabilities: finding.blocking,
-      });
-    }
-    const situational = finding.missing.filter((id) => !finding.blocking.includes(id));
-    if (situational.length > 0) {
-      report.warnings.push({
-        code: 'capabilities_missing',
-        message: `the web-service user's role lacks ${describe(situational)}: grades stop only in the courses or activities where that matters; add ${situational.length === 1 ? 'it' : 'them'} to the role`,
-        capabilities: situational,
-      });
-    }
+    const found = reportFinding(finding, new Set(mappings.map((m) => m.lmsCourseId)).size);
+    report.missingCapabilities = found.missing;
+    report.problems.push(...found.problems);
+    report.warnings.push(...found.warnings);
   }
 }
 
