@@ -72,6 +72,7 @@ describe('moodle-capabilities', () => {
     expect(capabilityRefusal('core_grades_update_grades', 'nopermissiontoviewgrades', 'Cannot view grades.')?.capabilities).toEqual(['moodle/grade:edit']);
     expect(capabilityRefusal('gradereport_user_get_grade_items', 'nopermissiontoviewgrades', 'Cannot view grades.')?.capabilities).toEqual(['moodle/grade:viewall']);
     expect(capabilityRefusal('mod_assign_get_assignments', 'nopermissiontoviewgrades', 'Cannot view grades.')).toBeNull();
+    expect(capabilityRefusal('gradereport_user_get_grade_items', 'notingroup', 'error/notingroup')?.capabilities).toEqual(['moodle/site:accessallgroups']);
     expect(capabilityRefusal('core_grades_update_grades', 'invalidtoken', 'Invalid token - token not found')).toBeNull();
   });
 });

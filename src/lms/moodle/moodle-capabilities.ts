@@ -239,6 +239,11 @@ export function capabilityRefusal(wsfunction: string | undefined, errorcode: str
     if (!id) return null;
     return { capabilities: [id], displayName: '', hint: `${wsfunction} answers this only without ${id}: ${grant([id])}` };
   }
+  if (errorcode === 'notingroup' && wsfunction === REPORT) {
+    // check_report_access(): a course in separate-groups mode, another user's report, and no moodle/site:accessallgroups.
+    const ids = ['moodle/site:accessallgroups'];
+    return { capabilities: ids, displayName: '', hint: `the course is in separate-groups mode and the web-service user shares no group with the student: ${grant(ids)}` };
+  }
   return null;
 }
 
