@@ -11,6 +11,9 @@ export class CheckProblemView {
 
   @ApiPropertyOptional({ type: [String], description: 'When Moodle gives one answer for several causes (accessexception): each cause to check' })
   possibleCauses?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: "Capability ids the web-service user's role lacks, as Moodle's answer shows", example: ['moodle/course:enrolreview'] })
+  capabilities?: string[];
 }
 
 export class CheckFunctionsView {
@@ -39,7 +42,8 @@ export class MappingCheckView {
   @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'assign targets only: the feedback-comments plugin is on, so the feedback text is kept' })
   feedbackCommentsEnabled?: boolean | null;
 
-  @ApiProperty({ type: [CheckProblemView] }) problems!: CheckProblemView[];
+  @ApiProperty({ type: [CheckProblemView], description: 'What stops grades of this mapping' }) problems!: CheckProblemView[];
+  @ApiProperty({ type: [CheckProblemView], description: 'What grades land without (e.g. the feedback text): does not make the report fail' }) warnings!: CheckProblemView[];
 }
 
 export class ConnectionCheckView {
@@ -52,6 +56,14 @@ export class ConnectionCheckView {
   @ApiProperty({ type: String, nullable: true }) release!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "The token's web-service user" }) username!: string | null;
   @ApiProperty({ type: CheckFunctionsView }) functions!: CheckFunctionsView;
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: "Capability ids the token user's role lacks (docs/moodle/grade-sync-role.xml has them all), from a read-only check in each mapped course and from Moodle's refusals; null when they could not be checked (no mapping, or the check could not run)",
+    example: ['moodle/course:enrolreview'],
+  })
+  missingCapabilities!: string[] | null;
   @ApiProperty({ type: [CheckProblemView], description: 'Problems of the site and the token' }) problems!: CheckProblemView[];
+  @ApiProperty({ type: [CheckProblemView], description: 'What does not stop grades now (e.g. a capability needed only for hidden courses): does not make the report fail' }) warnings!: CheckProblemView[];
   @ApiProperty({ type: [MappingCheckView], description: "Every mapping on this connection, checked against Moodle" }) mappings!: MappingCheckView[];
 }

@@ -6,6 +6,7 @@ import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
 import { MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
+import { CapabilityFinding, probeCapabilities, reportFinding } from './capability-check';
 import { MappingEntity } from '../mappings/mapping.entity';
 import {
   describeLmsFailure,
@@ -51,7 +52,9 @@ export class ConnectionCheckService {
       release: null,
       username: null,
       functions: { required: [...REQUIRED_FUNCTIONS], missing: null },
+      missingCapabilities: null,
       problems: [],
+      warnings: [],
       mappings: [],
     };
     let allowed: Set<string>;
@@ -79,6 +82,8 @@ export class ConnectionCheckService {
       });
     }
 
+    await this.checkCapabilities(lms, mappings, allowed, report);
+
     let stopped: string | null = null;
     for (const mapping of mappings) {
       if (stopped) {
@@ -89,13 +94,39 @@ export class ConnectionCheckService {
       report.mappings.push(mappingView(mapping, inspection));
       if (inspection.halted) stopped = `not checked: the check of mapping ${mapping.id} stopped because Moodle refused or did not answer`;
     }
+    const refused = report.mappings.flatMap((m) => m.problems.flatMap((p) => p.capabilities ?? []));
+    if (report.missingCapabilities !== null || refused.length > 0) {
+      report.missingCapabilities = [...new Set([...(report.missingCapabilities ?? []), ...refused])];
+    }
     report.ok = report.problems.length === 0 && report.mappings.every((m) => m.problems.length === 0);
     return report;
+  }
+
+  /** The read-only capability check in every mapped course (needs mod_assign_get_assignments). */
+  private async checkCapabilities(lms: MoodleSession, mappings: MappingEntity[], allowed: ReadonlySet<string>, report: ConnectionCheckView): Promise<void> {
+    if (mappings.length === 0 || !allowed.has('mod_assign_get_assignments')) return;
+    let finding: CapabilityFinding;
+    try {
+      finding = await probeCapabilities(lms, mappings);
+    } catch (error) {
+      if (!(error instanceof LmsError)) throw error;
+      report.warnings.push({ code: 'capabilities_not_checked', message: `the capabilities were not checked: ${describeLmsFailure('mod_assign_get_assignments', error, allowed).message}` });
+      return;
+    }
+    const found = reportFinding(finding, new Set(mappings.map((m) => m.lmsCourseId)).size);
+    report.missingCapabilities = found.missing;
+    report.problems.push(...found.problems);
+    report.warnings.push(...found.warnings);
   }
 }
 
 function problemView(p: Omit<TargetProblem, 'kind'>): CheckProblemView {
-  return p.possibleCauses ? { code: p.code, message: p.message, possibleCauses: p.possibleCauses } : { code: p.code, message: p.message };
+  return {
+    code: p.code,
+    message: p.message,
+    ...(p.possibleCauses ? { possibleCauses: p.possibleCauses } : {}),
+    ...(p.capabilities ? { capabilities: p.capabilities } : {}),
+  };
 }
 
 function mappingView(m: MappingEntity, i: TargetInspection): MappingCheckView {
@@ -109,7 +140,8 @@ function mappingView(m: MappingEntity, i: TargetInspection): MappingCheckView {
     grademin: i.grademin,
     grademax: i.grademax,
     ...(m.target.type === 'assign' ? { feedbackCommentsEnabled: i.feedbackCommentsEnabled } : {}),
-    problems: i.problems.map(problemView),
+    problems: i.problems.filter((p) => p.kind !== 'caveat').map(problemView),
+    warnings: i.problems.filter((p) => p.kind === 'caveat').map(problemView),
   };
 }
 

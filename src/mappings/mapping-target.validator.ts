@@ -3,25 +3,27 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ConnectionEntity } from '../connections/connection.entity';
-import { MoodleSession } from '../lms/moodle/moodle.client';
+import { CourseAssignments, MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
-import { MoodleAssignment } from '../lms/moodle/moodle.types';
 import { SyncRefused } from '../sync/sync-outcome';
 import { MappingTarget } from './mapping.entity';
 
 /**
  * `refusal`: Moodle says the target is wrong (a mapping to it is refused);
  * `unchecked`: Moodle could not be asked or refused to answer;
- * `notice`: the target works, but not as an admin may expect.
+ * `notice`: grades will not land as expected (e.g. the item is locked);
+ * `caveat`: grades land, something beside them does not (e.g. the feedback text).
  */
-export type TargetProblemKind = 'refusal' | 'unchecked' | 'notice';
+export type TargetProblemKind = 'refusal' | 'unchecked' | 'notice' | 'caveat';
 
 export interface TargetProblem {
   kind: TargetProblemKind;
   code: string;
   message: string;
   possibleCauses?: string[];
+  /** Capability ids Moodle's answer says the web-service user lacks. */
+  capabilities?: string[];
 }
 
 export interface TargetInspection {
@@ -92,10 +94,10 @@ export function describeLmsFailure(wsfunction: string, error: LmsError, allowed?
         message: `Moodle refused ${wsfunction} (accessexception, "Access control exception"). Moodle gives this one answer for several causes; check each possible cause`,
         possibleCauses: accessExceptionCauses(wsfunction),
       };
-    case 'nopermissiontoviewgrades':
-      return { code: error.code, message: `${wsfunction}: ${error.message}; give the web-service user moodle/grade:viewall in the course` };
     default:
-      return { code: error.code, message: `${wsfunction}: ${error.message}` };
+      return error.capabilities.length > 0
+        ? { code: error.code, message: `${wsfunction}: ${error.message}`, capabilities: [...error.capabilities] }
+        : { code: error.code, message: `${wsfunction}: ${error.message}` };
   }
 }
 
@@ -164,9 +166,9 @@ export class MappingTargetValidator {
       const userIds = await ask('core_enrol_get_enrolled_users', () => lms.getEnrolledUserIds(courseId));
       if (target.type === 'assign') {
         const course = await ask('mod_assign_get_assignments', () => lms.getCourseAssignments(courseId));
-        if (course) this.checkAssignment(course.listed, course.assignments, course.warnings, courseId, target, result);
+        if (course) this.checkAssignment(course, courseId, target, result);
       }
-      if (userIds) await this.checkItem(lms, courseId, target, userIds, result, ask);
+      if (userIds && !result.problems.some((p) => p.code === 'grade_type_unsupported')) await this.checkItem(lms, courseId, target, userIds, result, ask);
     } catch (error) {
       if (!(error instanceof CheckHalted)) throw error;
       result.halted = result.problems.some((p) => p.kind === 'unchecked');
@@ -175,9 +177,7 @@ export class MappingTargetValidator {
   }
 
   private checkAssignment(
-    listed: boolean,
-    assignments: MoodleAssignment[],
-    warnings: string[],
+    { listed, assignments, warnings, hiddenCmids }: CourseAssignments,
     courseId: number,
     target: Extract<MappingTarget, { type: 'assign' }>,
     result: TargetInspection,
@@ -193,13 +193,25 @@ export class MappingTargetValidator {
       result.feedbackCommentsEnabled = (byId.configs ?? []).some(
         (c) => c.plugin === 'comments' && c.subtype === 'assignfeedback' && c.name === 'enabled' && String(c.value) === '1',
       );
-      if (Number(byId.grade) > 0) {
+      // assign.grade: the maximum of a point grade, minus the scale id of a scale, 0 for grade type None.
+      const grade = Number(byId.grade);
+      if (grade > 0) {
         result.grademin = 0;
-        result.grademax = Number(byId.grade);
+        result.grademax = grade;
+      } else {
+        result.problems.push({
+          kind: 'refusal',
+          code: 'grade_type_unsupported',
+          message:
+            grade < 0
+              ? `assignment ${target.assignmentId} is graded with a scale (scale ${-grade}): this service writes numeric grades, which Moodle would round to a scale position; set its grade type to Point, or map another assignment`
+              : `assignment ${target.assignmentId} has grade type None: there is no grade to write; set its grade type to Point, or map another assignment`,
+        });
+        return;
       }
       if (!result.feedbackCommentsEnabled) {
         result.problems.push({
-          kind: 'notice',
+          kind: 'caveat',
           code: 'feedback_comments_disabled',
           message: `assignment ${target.assignmentId} has feedback comments turned off: grades are saved, but the feedback text (scores and report link) is dropped; turn on "Feedback comments" in the assignment's settings to keep it`,
         });
@@ -218,6 +230,12 @@ export class MappingTargetValidator {
         kind: 'refusal',
         code: 'target_mismatch',
         message: `course module ${target.cmid} is assignment ${byCmid.id}, not assignment ${target.assignmentId}: give the assignment's instance id (not the cmid) and its own cmid`,
+      });
+    } else if (hiddenCmids.includes(target.cmid)) {
+      result.problems.push({
+        kind: 'unchecked',
+        code: 'assignment_not_visible',
+        message: `Moodle did not show course module ${target.cmid} to the web-service user ("No access rights in module context"): its role lacks mod/assign:view, or the assignment is hidden or restricted and the role lacks moodle/course:viewhiddenactivities or moodle/course:ignoreavailabilityrestrictions`,
       });
     } else {
       result.problems.push({

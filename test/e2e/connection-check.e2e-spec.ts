@@ -5,6 +5,7 @@ interface Problem {
   code: string;
   message: string;
   possibleCauses?: string[];
+  capabilities?: string[];
 }
 interface MappingCheck {
   mappingId: string;
@@ -14,6 +15,7 @@ interface MappingCheck {
   grademax: number | null;
   feedbackCommentsEnabled?: boolean | null;
   problems: Problem[];
+  warnings: Problem[];
 }
 interface Report {
   ok: boolean;
@@ -23,7 +25,9 @@ interface Report {
   release: string | null;
   username: string | null;
   functions: { required: string[]; missing: string[] | null };
+  missingCapabilities: string[] | null;
   problems: Problem[];
+  warnings: Problem[];
   mappings: MappingCheck[];
 }
 
@@ -72,7 +76,9 @@ describe('POST /api/v1/connections/:id/test', () => {
       siteName: 'Test',
       username: 'gradesync',
       functions: { missing: [] },
+      missingCapabilities: [],
       problems: [],
+      warnings: [],
     });
     expect(report.release).toMatch(/^5\.0/);
     expect(report.functions.required).toEqual(
@@ -87,17 +93,17 @@ describe('POST /api/v1/connections/:id/test', () => {
       ]),
     );
     expect(report.mappings).toEqual([
-      { mappingId: mappingIds[0], enabled: true, lmsCourseId: 2, target: ASSIGN_WITH_COMMENTS, itemFound: true, writable: true, grademin: 0, grademax: 100, feedbackCommentsEnabled: true, problems: [] },
-      { mappingId: mappingIds[1], enabled: true, lmsCourseId: 2, target: LTI, itemFound: true, writable: true, grademin: 0, grademax: 100, problems: [] },
+      { mappingId: mappingIds[0], enabled: true, lmsCourseId: 2, target: ASSIGN_WITH_COMMENTS, itemFound: true, writable: true, grademin: 0, grademax: 100, feedbackCommentsEnabled: true, problems: [], warnings: [] },
+      { mappingId: mappingIds[1], enabled: true, lmsCourseId: 2, target: LTI, itemFound: true, writable: true, grademin: 0, grademax: 100, problems: [], warnings: [] },
     ]);
   });
 
-  it('says when an assignment has feedback comments off', async () => {
+  it('warns when an assignment has feedback comments off: grades still land, so the connection tests ok', async () => {
     const { id } = await connectionWith([ASSIGN_NO_COMMENTS]);
     const report = await test(id);
-    expect(report.ok).toBe(false);
-    expect(report.mappings[0]).toMatchObject({ itemFound: true, writable: true, feedbackCommentsEnabled: false });
-    expect(report.mappings[0]!.problems).toEqual([expect.objectContaining({ code: 'feedback_comments_disabled', message: expect.stringMatching(/feedback comments turned off/) })]);
+    expect(report.ok).toBe(true);
+    expect(report.mappings[0]).toMatchObject({ itemFound: true, writable: true, feedbackCommentsEnabled: false, problems: [] });
+    expect(report.mappings[0]!.warnings).toEqual([expect.objectContaining({ code: 'feedback_comments_disabled', message: expect.stringMatching(/feedback comments turned off/) })]);
   });
 
   it('reports a locked grade item as not writable', async () => {

@@ -81,6 +81,41 @@ describe('mapping validation against Moodle', () => {
     });
   });
 
+  describe('refuses grade items whose grade type cannot take our grades (400 saying why)', () => {
+    function addItems() {
+      ctx.sim.addAssignment({ id: 10, cmid: 20, courseId: SITE.courseId, name: 'Scale task', gradeType: 'scale', scale: { id: 3, items: ['Poor', 'Fair', 'Good'] } });
+      ctx.sim.addAssignment({ id: 11, cmid: 21, courseId: SITE.courseId, name: 'Ungraded task', gradeType: 'none' });
+      ctx.sim.addActivity({ component: 'mod_lti', instance: 5, cmid: 22, courseId: SITE.courseId, name: 'Scale tool', gradeType: 'scale', scale: { items: ['Not yet', 'Achieved'] } });
+      ctx.sim.addActivity({ component: 'mod_lti', instance: 6, cmid: 23, courseId: SITE.courseId, name: 'Text tool', gradeType: 'text' });
+      ctx.sim.addActivity({ component: 'mod_lti', instance: 7, cmid: 24, courseId: SITE.courseId, name: 'Tool without grade', gradeType: 'none' });
+    }
+
+    it.each([
+      ['an assignment graded with a scale', { type: 'assign', assignmentId: 10, cmid: 20 }, /assignment 10 is graded with a scale \(scale 3\).*set its grade type to Point/],
+      ['an assignment with grade type None', { type: 'assign', assignmentId: 11, cmid: 21 }, /assignment 11 has grade type None: there is no grade to write/],
+      ['an activity graded with a scale', { type: 'activity', component: 'mod_lti', cmid: 22, itemNumber: 0 }, /"Scale tool" is graded with a scale \(Not yet to Achieved\)/],
+      ['an activity with grade type Text', { type: 'activity', component: 'mod_lti', cmid: 23, itemNumber: 0 }, /"Text tool" has grade type Text/],
+      // Moodle's grade tree leaves items of type None out of the report: the item is not there to write.
+      ['an activity with grade type None', { type: 'activity', component: 'mod_lti', cmid: 24, itemNumber: 0 }, /no grade item for course module 24/],
+    ])('%s', async (_name, target, message) => {
+      addItems();
+      const before = await mappingCount();
+      const res = await post({ target });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(message);
+      expect(await mappingCount()).toBe(before);
+    });
+
+    it('on PATCH of the target too, keeping the stored one', async () => {
+      addItems();
+      const id = (await post({})).body.id as string;
+      const res = await ctx.admin('patch', `/api/v1/mappings/${id}`).send({ target: { type: 'activity', component: 'mod_lti', cmid: 22, itemNumber: 0 } });
+      expect(res.status).toBe(400);
+      expect(res.body.message).toMatch(/is graded with a scale/);
+      expect((await ctx.admin('get', `/api/v1/mappings/${id}`).expect(200)).body.target).toEqual({ type: 'assign', assignmentId: 2, cmid: 3 });
+    });
+  });
+
   describe('creates with a warning when Moodle cannot say', () => {
     it('Moodle down (HTTP 503): stored, with the reason', async () => {
       ctx.sim.setDown(true);

@@ -66,8 +66,22 @@ export const wsErrors = {
       'nopermissions',
       `Sorry, but you do not currently have permissions to do that (${capabilityName}).`,
     ),
-  /** From source (lib/classes/grades_external.php, gradereport_user): not recorded. */
-  noPermissionToViewGrades: () => new MoodleWsError(MOODLE_EXCEPTION, 'nopermissiontoviewgrades', 'Can not view grades.'),
+  /** From source (lib/classes/grades_external.php, gradereport_user; lang/en/error.php): not recorded. */
+  noPermissionToViewGrades: (debuginfo?: string) =>
+    new MoodleWsError(MOODLE_EXCEPTION, 'nopermissiontoviewgrades', 'Cannot view grades.', debuginfo),
+  /**
+   * From source: validate_context() → require_login() refusing a course or activity (not enrolled
+   * and no moodle/course:view; activity not visible to the token user). lang/en/error.php requireloginerror.
+   */
+  requireLogin: (why: string) =>
+    new MoodleWsError('core\\exception\\require_login_exception', 'requireloginerror', 'Course or activity not accessible.', why),
+  /** From source: functions that wrap validate_context()'s failure (enrol/externallib.php, grades_external.php). */
+  courseContextNotValid: (courseId: number, inner: MoodleWsError) =>
+    new MoodleWsError(
+      MOODLE_EXCEPTION,
+      'errorcoursecontextnotvalid',
+      `You cannot execute functions in the course context (course id:${courseId}). The context error message was: ${inner.message}`,
+    ),
   /** From source (user/externallib.php get_users_by_field with an unsupported field): not recorded. */
   codingError: (hint: string) =>
     new MoodleWsError(
@@ -84,9 +98,20 @@ export const wsErrors = {
     new MoodleWsError(MOODLE_EXCEPTION, 'notsimulated', `The Moodle simulator does not implement ${wsfunction}`),
 };
 
-/** Human names Moodle uses in `nopermissions` messages. */
+/** Human names Moodle uses in `nopermissions` messages (lang/en/role.php and the plugins' lang files, Moodle 5.0). */
 export const CAPABILITY_NAMES: Record<string, string> = {
   'mod/assign:grade': 'Grade assignment',
+  'mod/assign:view': 'View assignment',
   'moodle/grade:edit': 'Edit grades',
   'moodle/grade:viewall': 'View grades of other users',
+  'gradereport/user:view': 'View user report',
+  'moodle/course:enrolreview': 'Review course enrolments',
+  'moodle/course:viewparticipants': 'View participants',
 };
+
+/** Capabilities this simulated site has (clean_param(PARAM_CAPABILITY) refuses any other name). */
+export function capabilityExists(id: string, roleCapabilities: readonly string[]): boolean {
+  if (id in CAPABILITY_NAMES || roleCapabilities.includes(id)) return true;
+  const other = ['mod/assign:viewgrades', 'moodle/grade:manage', 'moodle/grade:hide', 'moodle/grade:view', 'moodle/role:review', 'moodle/site:viewparticipants'];
+  return other.includes(id) || /^mod\/(assign|lti|quiz|forum|workshop|lesson|scorm|h5pactivity|data|glossary):view$/.test(id);
+}

@@ -8,7 +8,9 @@
  * Demo data: course 2 with students 4 (student1, S0001) and 5 (student2, S0002); assignment 1
  * (cmid 2), assignment 2 with feedback comments (cmid 3), External tool mod_lti 1 (cmid 4), all 0–100.
  * Control API on the same server: GET /__sim/grades?cmid=…&userid=…, GET /__sim/stats,
- * GET /__sim/calls, POST /__sim/reset (back to the demo data and the env settings).
+ * GET /__sim/calls, POST /__sim/reset (back to the demo data and the env settings),
+ * GET /__sim/capabilities, POST /__sim/capabilities/revoke?capability=… and …/grant?capability=…
+ * (the token user starts with exactly the role in docs/moodle/grade-sync-role.xml).
  */
 import { MoodleSimulator } from './moodle-simulator';
 import { seedDemo } from './seeds';

@@ -6,6 +6,7 @@ import { phpJsonEncode, xmlEncodeError, xmlEncodeResult } from './encode';
 import { functionNotAllowedDebugInfo, MoodleWsError, wsErrors } from './errors';
 import { Admission, FaultQueue, type RateLimit, type SimFault } from './faults';
 import { DEFAULT_SERVICE_FUNCTIONS, HANDLERS, KNOWN_FUNCTIONS, type WsContext } from './handlers';
+import { shippedRoleCapabilities } from './role';
 import { seedRecorded } from './seeds';
 import { SimState, type EnrolRole, type SimGradeItem, type SimUser } from './state';
 import type {
@@ -15,6 +16,7 @@ import type {
   AddUserInput,
   SimCall,
   SimGrade,
+  SimGradeType,
   SimSeed,
   SimStartOptions,
   SimStats,
@@ -57,6 +59,14 @@ const DOWN_HTML =
   '<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1>' +
   '<p>The server is temporarily unable to service your request.</p></body></html>';
 
+const DEFAULT_SCALE = ['Not yet competent', 'Competent', 'Highly competent'];
+const GRADE_TYPES = { none: 0, value: 1, scale: 2, text: 3 } as const;
+
+function gradeTypeOf(type: SimGradeType | undefined, scale: { items: string[] } | undefined): Pick<SimGradeItem, 'gradetype' | 'scaleItems'> {
+  const gradetype = GRADE_TYPES[type ?? 'value'];
+  return gradetype === 2 ? { gradetype, scaleItems: scale?.items ?? DEFAULT_SCALE } : { gradetype };
+}
+
 function flatFields(encoded: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(encoded));
 }
@@ -75,7 +85,8 @@ export class MoodleSimulator {
   private tokenState: TokenState | 'deleted' = 'valid';
   private tokenUserId = DEFAULT_TOKEN_USER.id;
   private serviceFunctions: string[] = [...DEFAULT_SERVICE_FUNCTIONS];
-  private readonly revoked = new Set<string>();
+  /** What the token user's role allows (default: docs/moodle/grade-sync-role.xml). */
+  private readonly capabilities = new Set<string>(shippedRoleCapabilities());
   private debug = false;
   private userPrivateAccessKey = randomBytes(16).toString('hex');
 
@@ -142,7 +153,7 @@ export class MoodleSimulator {
     this.state = new SimState();
     this.tokenState = 'valid';
     this.serviceFunctions = [...DEFAULT_SERVICE_FUNCTIONS];
-    this.revoked.clear();
+    this.setCapabilities(shippedRoleCapabilities());
     this.debug = false;
     this.faults.clear();
     this.down = false;
@@ -184,13 +195,26 @@ export class MoodleSimulator {
     this.serviceFunctions = [...names];
   }
 
-  /** Supported: 'mod/assign:grade', 'moodle/grade:edit', 'moodle/grade:viewall'. */
+  /**
+   * Takes a capability from the token user's role; each function then refuses as Moodle does
+   * (nopermissions naming its display name, requireloginerror, or silently less data).
+   */
   revokeCapability(capability: string): void {
-    this.revoked.add(capability);
+    this.capabilities.delete(capability);
   }
 
   grantCapability(capability: string): void {
-    this.revoked.delete(capability);
+    this.capabilities.add(capability);
+  }
+
+  /** The token user's role allows exactly these (reset() restores the shipped role). */
+  setCapabilities(capabilities: readonly string[]): void {
+    this.capabilities.clear();
+    for (const c of capabilities) this.capabilities.add(c);
+  }
+
+  get heldCapabilities(): string[] {
+    return [...this.capabilities].sort();
   }
 
   /** Site debugging on: error bodies carry `debuginfo`, as recorded in cases 4.D*. */
@@ -213,14 +237,25 @@ export class MoodleSimulator {
   }
 
   /** Also creates the course total grade item (itemtype 'course'). */
-  addCourse(course: { id: number; shortname?: string; fullname?: string; idnumber?: string; timemodified?: number }): void {
+  addCourse(course: { id: number; shortname?: string; fullname?: string; idnumber?: string; timemodified?: number; visible?: boolean }): void {
     this.state.addCourse({
       id: course.id,
       shortname: course.shortname ?? `C${course.id}`,
       fullname: course.fullname ?? `Course ${course.id}`,
       idnumber: course.idnumber ?? '',
       timemodified: course.timemodified,
+      visible: course.visible,
     });
+  }
+
+  /** Hides a course or an activity (by cmid) from students, as a teacher can. */
+  setVisible(what: { courseId: number } | { cmid: number }, visible: boolean): void {
+    if ('courseId' in what) this.state.requireCourse(what.courseId).visible = visible;
+    else {
+      const cm = this.state.cms.get(what.cmid);
+      if (!cm) throw new Error(`course module ${what.cmid} does not exist`);
+      cm.visible = visible;
+    }
   }
 
   enrol(courseId: number, userId: number, opts: { role?: EnrolRole; suspended?: boolean } = {}): void {
@@ -229,6 +264,7 @@ export class MoodleSimulator {
 
   /** An assign instance, its course module and its grade item (mod/assign/{id}/0). */
   addAssignment(a: AddAssignmentInput): { gradeItemId: number } {
+    const type = gradeTypeOf(a.gradeType, a.scale);
     const assignment = this.state.addAssignment(
       {
         id: a.id,
@@ -236,12 +272,14 @@ export class MoodleSimulator {
         courseId: a.courseId,
         name: a.name ?? `Assignment ${a.id}`,
         intro: a.intro ?? '',
-        grade: a.grademax ?? 100,
+        // assign.grade: the maximum for points, minus the scale id for a scale, 0 for none.
+        grade: a.gradeType === 'scale' ? -(a.scale?.id ?? 1) : a.gradeType === 'none' ? 0 : (a.grademax ?? 100),
         feedbackComments: a.feedbackComments ?? false,
         gradeItemId: a.gradeItemId,
         timemodified: a.timemodified ?? this.state.now(),
       },
       a.grademin ?? 0,
+      type,
     );
     return { gradeItemId: assignment.gradeItemId };
   }
@@ -260,8 +298,9 @@ export class MoodleSimulator {
       iteminstance: a.instance,
       itemnumber: a.itemnumber ?? 0,
       itemname: a.name ?? null,
-      grademin: a.grademin ?? 0,
-      grademax: a.grademax ?? 100,
+      ...gradeTypeOf(a.gradeType, a.scale),
+      grademin: a.gradeType === 'scale' ? 1 : (a.grademin ?? 0),
+      grademax: a.gradeType === 'scale' ? (a.scale?.items ?? DEFAULT_SCALE).length : (a.grademax ?? 100),
     });
     return { gradeItemId: item.id };
   }
@@ -566,7 +605,9 @@ export class MoodleSimulator {
   private dispatch(token: string, wsfunction: string, params: Record<string, unknown>, remoteIp: string): unknown {
     if (!token || token !== this.token || this.tokenState === 'deleted') throw wsErrors.invalidToken();
     const tokenUser = this.state.users.get(this.tokenUserId) as SimUser;
-    const state = tokenUser.suspended && this.tokenState === 'valid' ? 'suspended' : this.tokenState;
+    let state = tokenUser.suspended && this.tokenState === 'valid' ? 'suspended' : this.tokenState;
+    // webservice/lib.php checks webservice/rest:use in the token's (system) context before any function.
+    if (state === 'valid' && !this.capabilities.has('webservice/rest:use')) state = 'no-rest-capability';
     switch (state) {
       case 'expired':
         this.tokenState = 'deleted';
@@ -598,12 +639,15 @@ export class MoodleSimulator {
       baseUrl: this.baseUrl,
       serviceFunctions: this.serviceFunctions,
       userPrivateAccessKey: this.userPrivateAccessKey,
-      can: (capability) => !this.revoked.has(capability),
+      can: (capability) => this.capabilities.has(capability),
     };
     return handler(ctx, params);
   }
 
-  /** GET /__sim/grades?cmid=|itemid=&userid=[&itemnumber=], GET /__sim/stats, GET /__sim/calls, POST /__sim/reset. */
+  /**
+   * GET /__sim/grades?cmid=|itemid=&userid=[&itemnumber=], GET /__sim/stats, GET /__sim/calls, POST /__sim/reset,
+   * GET /__sim/capabilities, POST /__sim/capabilities/revoke?capability=…, POST /__sim/capabilities/grant?capability=….
+   */
   private onControl(method: string, url: URL, res: http.ServerResponse): void {
     const reply = (status: number, value: unknown) =>
       sendRaw(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
@@ -616,6 +660,14 @@ export class MoodleSimulator {
     if (route === 'GET /__sim/calls') {
       const fn = url.searchParams.get('wsfunction');
       return reply(200, fn ? this.callsTo(fn) : this.calls);
+    }
+    if (route === 'GET /__sim/capabilities') return reply(200, this.heldCapabilities);
+    if (route === 'POST /__sim/capabilities/revoke' || route === 'POST /__sim/capabilities/grant') {
+      const capability = url.searchParams.get('capability');
+      if (!capability) return reply(400, { error: 'give ?capability=<id>, e.g. moodle/course:enrolreview' });
+      if (route.endsWith('revoke')) this.revokeCapability(capability);
+      else this.grantCapability(capability);
+      return reply(200, this.heldCapabilities);
     }
     if (route === 'POST /__sim/reset') {
       this.reset();

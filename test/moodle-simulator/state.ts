@@ -31,6 +31,8 @@ export interface SimCourse {
   categoryId: number;
   courseItemId: number;
   timemodified: number;
+  /** False: hidden from students (only moodle/course:viewhiddencourses gets in). */
+  visible: boolean;
 }
 
 export type EnrolRole = 'student' | 'teacher' | 'editingteacher';
@@ -47,6 +49,8 @@ export interface SimCourseModule {
   /** Module name without the "mod_" prefix: 'assign', 'lti', 'quiz'… */
   module: string;
   instance: number;
+  /** False: hidden from students (only moodle/course:viewhiddenactivities sees it). */
+  visible?: boolean;
 }
 
 export interface SimGradeItem {
@@ -59,6 +63,8 @@ export interface SimGradeItem {
   itemname: string | null;
   idnumber: string;
   gradetype: number;
+  /** For gradetype 2 (scale): the scale's items, lowest first (grademin 1, grademax their count). */
+  scaleItems?: string[];
   grademin: number;
   grademax: number;
   multfactor: number;
@@ -169,7 +175,7 @@ export class SimState {
     return user;
   }
 
-  addCourse(input: { id: number; shortname: string; fullname: string; idnumber: string; timemodified?: number }): SimCourse {
+  addCourse(input: { id: number; shortname: string; fullname: string; idnumber: string; timemodified?: number; visible?: boolean }): SimCourse {
     if (this.courses.has(input.id)) throw new Error(`course ${input.id} already exists`);
     const categoryId = this.nextCategoryId++;
     const courseItem = this.addGradeItem({
@@ -185,6 +191,7 @@ export class SimState {
       categoryId,
       courseItemId: courseItem.id,
       timemodified: input.timemodified ?? this.now(),
+      visible: input.visible ?? true,
     };
     this.courses.set(course.id, course);
     return course;
@@ -226,7 +233,11 @@ export class SimState {
     return item;
   }
 
-  addAssignment(a: Omit<SimAssignment, 'gradeItemId'> & { gradeItemId?: number }, grademin: number): SimAssignment {
+  addAssignment(
+    a: Omit<SimAssignment, 'gradeItemId'> & { gradeItemId?: number },
+    grademin: number,
+    type: Pick<SimGradeItem, 'gradetype' | 'scaleItems'> = { gradetype: 1 },
+  ): SimAssignment {
     if (this.assignments.has(a.id)) throw new Error(`assignment ${a.id} already exists`);
     this.addCourseModule({ cmid: a.cmid, courseId: a.courseId, module: 'assign', instance: a.id });
     const item = this.addGradeItem({
@@ -237,8 +248,9 @@ export class SimState {
       iteminstance: a.id,
       itemnumber: 0,
       itemname: a.name,
-      grademin,
-      grademax: a.grade,
+      ...type,
+      grademin: type.scaleItems ? 1 : grademin,
+      grademax: type.scaleItems ? type.scaleItems.length : a.grade > 0 ? a.grade : 100,
     });
     const assignment: SimAssignment = { ...a, gradeItemId: item.id };
     this.assignments.set(assignment.id, assignment);

@@ -70,6 +70,13 @@ export interface AddUserInput {
   suspended?: boolean;
 }
 
+/**
+ * A grade item's type (grade_item.gradetype): value 1, scale 2, text 3, none 0. Moodle's grade tree
+ * leaves `none` items out, so they never appear in the grade report; the report shows no type,
+ * only a range like "0&ndash;100" (value), "Poor&ndash;Excellent" (scale) or "&ndash;" (text).
+ */
+export type SimGradeType = 'value' | 'scale' | 'text' | 'none';
+
 export interface AddAssignmentInput {
   id: number;
   cmid: number;
@@ -79,6 +86,10 @@ export interface AddAssignmentInput {
   grademax?: number;
   feedbackComments?: boolean;
   gradeItemId?: number;
+  /** Default value. An assignment's grade type is `value`, `scale` (assign.grade = −scale id) or `none` (assign.grade = 0). */
+  gradeType?: Exclude<SimGradeType, 'text'>;
+  /** For gradeType scale: its items, lowest first (default a 3-item competence scale, id 1). */
+  scale?: { id?: number; items: string[] };
   intro?: string;
   timemodified?: number;
 }
@@ -94,6 +105,9 @@ export interface AddActivityInput {
   grademin?: number;
   grademax?: number;
   gradeItemId?: number;
+  gradeType?: SimGradeType;
+  /** For gradeType scale: its items, lowest first. */
+  scale?: { id?: number; items: string[] };
 }
 
 export interface AddGradeItemInput {

@@ -519,6 +519,85 @@ describe('MoodleSimulator behaviour', () => {
     });
   });
 
+  describe('capabilities (default: exactly docs/moodle/grade-sync-role.xml)', () => {
+    const enrolled = { courseid: 2, options: [{ name: 'userfields', value: 'id' }, { name: 'onlyactive', value: '1' }] };
+    const nopermissions = (name: string) => ({
+      exception: 'core\\exception\\required_capability_exception',
+      errorcode: 'nopermissions',
+      message: `Sorry, but you do not currently have permissions to do that (${name}).`,
+    });
+
+    it('holds the shipped role, and /__sim-style control takes one away until reset', async () => {
+      expect(sim.heldCapabilities).toContain('moodle/course:enrolreview');
+      expect((await ws(sim, 'core_enrol_get_enrolled_users', enrolled)).json()).toEqual([{ id: 4, fullname: 'Student Number1' }, { id: 5, fullname: 'Student Number2' }]);
+      sim.revokeCapability('moodle/course:enrolreview');
+      // course_require_view_participants() passes on enrolreview alone, so without it Moodle names the participants check first.
+      expect((await ws(sim, 'core_enrol_get_enrolled_users', enrolled)).json()).toEqual(nopermissions('View participants'));
+      sim.grantCapability('moodle/course:viewparticipants');
+      expect((await ws(sim, 'core_enrol_get_enrolled_users', enrolled)).json()).toEqual(nopermissions('Review course enrolments'));
+      sim.reset();
+      expect(sim.heldCapabilities).toContain('moodle/course:enrolreview');
+    });
+
+    it('requireloginerror for a course the token user is neither enrolled in nor may view', async () => {
+      sim.revokeCapability('moodle/course:view');
+      expect((await ws(sim, 'gradereport_user_get_grade_items', { courseid: 2, userid: 4 })).json()).toEqual({
+        exception: 'core\\exception\\require_login_exception',
+        errorcode: 'requireloginerror',
+        message: 'Course or activity not accessible.',
+      });
+      expect((await ws(sim, 'core_enrol_get_enrolled_users', enrolled)).json()).toMatchObject({ errorcode: 'errorcoursecontextnotvalid' });
+      expect((await ws(sim, 'core_grades_update_grades', updateGrades(4, [{ studentid: 4, grade: 1 }]))).json()).toMatchObject({ errorcode: 'errorcoursecontextnotvalid' });
+      const listed = (await ws(sim, 'mod_assign_get_assignments', { courseids: [2], includenotenrolledcourses: 1 })).json();
+      expect(listed).toEqual({ courses: [], warnings: [{ item: 'course', itemid: 2, warningcode: '1', message: 'No access rights in course context Course or activity not accessible.' }] });
+      sim.enrol(2, 3, { role: 'teacher' });
+      expect((await ws(sim, 'gradereport_user_get_grade_items', { courseid: 2, userid: 4 })).json().usergrades).toHaveLength(1);
+    });
+
+    it('grade functions: View user report, grade:edit as nopermissiontoviewgrades, Grade assignment', async () => {
+      sim.revokeCapability('gradereport/user:view');
+      expect((await ws(sim, 'gradereport_user_get_grade_items', { courseid: 2, userid: 4 })).json()).toEqual(nopermissions('View user report'));
+      sim.revokeCapability('moodle/grade:edit');
+      expect((await ws(sim, 'core_grades_update_grades', updateGrades(4, [{ studentid: 4, grade: 1 }]))).json()).toMatchObject({ errorcode: 'nopermissiontoviewgrades', message: 'Cannot view grades.' });
+      sim.revokeCapability('mod/assign:grade');
+      const save = { assignmentid: 1, applytoall: 0, grades: [{ userid: 4, grade: 50, attemptnumber: -1, addattempt: 0, workflowstate: '' }] };
+      expect((await ws(sim, 'mod_assign_save_grades', save)).json()).toEqual(nopermissions('Grade assignment'));
+      sim.revokeCapability('mod/assign:view');
+      expect((await ws(sim, 'mod_assign_save_grades', save)).json()).toMatchObject({ errorcode: 'requireloginerror' });
+    });
+
+    it('less data, as Moodle gives it: hidden activities, invisible users and fields, the capabilities filter', async () => {
+      sim.revokeCapability('mod/lti:view');
+      sim.revokeCapability('mod/assign:view');
+      const report = (await ws(sim, 'gradereport_user_get_grade_items', { courseid: 2, userid: 4 })).json();
+      expect(report.usergrades[0].gradeitems.map((i: any) => i.itemtype)).toEqual(['course']);
+      const listed = (await ws(sim, 'mod_assign_get_assignments', { courseids: [2], includenotenrolledcourses: 1 })).json();
+      expect(listed.courses[0].assignments).toEqual([]);
+      expect(listed.warnings).toEqual([2, 3].map((cmid) => ({ item: 'module', itemid: cmid, warningcode: '1', message: 'No access rights in module context' })));
+      const probe = (caps: string[]) => ws(sim, 'mod_assign_get_assignments', { courseids: [2], includenotenrolledcourses: 1, capabilities: caps });
+      expect((await probe(['moodle/grade:edit'])).json().courses).toHaveLength(1);
+      expect((await probe(['moodle/grade:edit', 'mod/assign:view'])).json()).toEqual({ courses: [], warnings: [] });
+      expect((await probe(['mod/nosuchmodule:view'])).json()).toEqual(INVALID_PARAMETER);
+
+      const by = async (field: string, values: string[]) => (await ws(sim, 'core_user_get_users_by_field', { field, values })).json();
+      sim.revokeCapability('moodle/user:viewalldetails');
+      expect(await by('username', ['student1'])).toEqual([]);
+      expect(await by('idnumber', ['S0001'])).toEqual([]);
+      expect((await by('email', ['student1@example.com']))[0]).not.toHaveProperty('username');
+      sim.revokeCapability('moodle/site:viewuseridentity');
+      expect(await by('email', ['student1@example.com'])).toEqual([]);
+      expect((await by('id', ['4'])).map((u: any) => u.id)).toEqual([4]);
+      sim.revokeCapability('moodle/user:viewdetails');
+      expect(await by('id', ['4'])).toEqual([]);
+      expect((await ws(sim, 'core_enrol_get_enrolled_users', enrolled)).json()).toEqual([]);
+    });
+
+    it('without webservice/rest:use every call is an accessexception', async () => {
+      sim.revokeCapability('webservice/rest:use');
+      expect((await ws(sim, 'core_webservice_get_site_info')).json()).toEqual(ACCESS);
+    });
+  });
+
   describe('transport', () => {
     it('accepts wstoken and wsfunction in the query string', async () => {
       const query = `?wstoken=${sim.token}&wsfunction=core_webservice_get_site_info&moodlewsrestformat=json`;
@@ -714,7 +793,10 @@ describe('test/moodle-simulator/main.ts', () => {
       expect(assign.assignment).toEqual({ id: 2, grade: null, feedback: null, notifications: 0 });
       expect(await (await fetch(`${baseUrl}/__sim/stats`)).json()).toMatchObject({ calls: 1 });
 
+      const revoked = await fetch(`${baseUrl}/__sim/capabilities/revoke?capability=${encodeURIComponent('moodle/course:enrolreview')}`, { method: 'POST' });
+      expect(await revoked.json()).not.toContain('moodle/course:enrolreview');
       expect((await fetch(`${baseUrl}/__sim/reset`, { method: 'POST' })).status).toBe(200);
+      expect(await (await fetch(`${baseUrl}/__sim/capabilities`)).json()).toContain('moodle/course:enrolreview');
       expect(await (await fetch(`${baseUrl}/__sim/grades?cmid=4&userid=4`)).json()).toMatchObject({ raw: null });
     } finally {
       if (child.exitCode === null) {

@@ -3,6 +3,7 @@ import { MappingTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
 import { CourseGradeSnapshots, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
+import { unwritableGradeType } from './grade-type';
 import { MoodleSession } from './moodle.client';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
@@ -113,12 +114,21 @@ function findItem(report: MoodleUserGrades, ref: GradeItemRef): MoodleGradeItem 
   if (!item) {
     throw new SyncRefused(
       'failed',
-      `course ${ref.courseId} has no grade item for course module ${target.cmid} (item number ${itemNumberOf(target)}) that the web-service user can see`,
+      `course ${ref.courseId} has no grade item for course module ${target.cmid} (item number ${itemNumberOf(target)}) that the web-service user can see ` +
+        `(Moodle leaves out of the grade report what the user may not see: its role needs ${viewCapabilityOf(target)}, and moodle/course:viewhiddenactivities, ` +
+        'moodle/course:ignoreavailabilityrestrictions and moodle/grade:viewhidden for hidden or restricted ones)',
       'item_not_found',
     );
   }
   assertTargetMatches(item, target);
+  const unwritable = unwritableGradeType(item);
+  if (unwritable) throw new SyncRefused('failed', unwritable, 'grade_type_unsupported');
   return item;
+}
+
+/** The :view capability of the target's module (cm_info::$uservisible checks it). */
+function viewCapabilityOf(target: MappingTarget): string {
+  return target.type === 'assign' ? 'mod/assign:view' : `mod/${target.component.replace(/^mod_/, '')}:view`;
 }
 
 function assertTargetMatches(item: MoodleGradeItem, target: MappingTarget): void {

@@ -85,10 +85,18 @@ export class MoodleUserDirectory {
   }
 }
 
+/** What user_get_user_details() needs before it shows another user's field (Moodle drops the user from the answer otherwise). */
+const LOOKUP_CAPABILITIES: Record<UserMatch, string> = {
+  id: 'moodle/user:viewdetails',
+  username: 'moodle/user:viewdetails and moodle/user:viewalldetails',
+  idnumber: 'moodle/user:viewdetails and moodle/user:viewalldetails',
+  email: 'moodle/user:viewdetails and moodle/site:viewuseridentity',
+};
+
 function notFound(match: UserMatch, value: string): SyncRefused {
   return new SyncRefused(
     'failed',
-    `no Moodle user has ${match} "${value}" (or the web-service user may not see users by ${match}: it needs moodle/site:viewuseridentity)`,
+    `no Moodle user has ${match} "${value}" (or the web-service user may not see users by ${match}: its role needs ${LOOKUP_CAPABILITIES[match]}, in the system context)`,
     'user_not_found',
   );
 }

@@ -58,6 +58,8 @@ export interface CourseAssignments {
   listed: boolean;
   assignments: MoodleAssignment[];
   warnings: string[];
+  /** Course modules Moodle left out because the token user may not see them ("No access rights in module context"). */
+  hiddenCmids: number[];
 }
 
 /** What an observer (the metrics module) learns about each finished LMS call. */
@@ -143,7 +145,7 @@ export class MoodleSession {
         record.body = this.recordable(head);
       }
       if (end.streamed) return end.rest;
-      const whole = parseAnswer<Record<string, unknown> | null>(response.status, response.headers.get('content-type'), end.text);
+      const whole = parseAnswer<Record<string, unknown> | null>(wsfunction, response.status, response.headers.get('content-type'), end.text);
       const elements = whole?.[key];
       if (!Array.isArray(elements)) throw invalidShape(wsfunction, key);
       for (const element of elements) onElement(element);
@@ -156,14 +158,14 @@ export class MoodleSession {
     if (response.status !== 200) {
       const start = await readStart(response, ERROR_PAGE_LIMIT);
       record.body = this.recordable(start);
-      return parseAnswer<T>(response.status, response.headers.get('content-type'), start);
+      return parseAnswer<T>(wsfunction, response.status, response.headers.get('content-type'), start);
     }
     const text = await readLimited(response, limit, () => {
       record.body = `(an answer larger than ${limit} bytes: not kept)`;
       return tooLarge(wsfunction, limit, wsfunction === 'core_webservice_get_site_info' ? 'the 1 MB limit of site info' : 'LMS_MAX_ANSWER_BYTES');
     });
     record.body = this.recordable(text);
-    return parseAnswer<T>(response.status, response.headers.get('content-type'), text);
+    return parseAnswer<T>(wsfunction, response.status, response.headers.get('content-type'), text);
   }
 
   /** One recorded, limited, timed call: `read` turns Moodle's answer into the result. */
@@ -193,7 +195,7 @@ export class MoodleSession {
     } catch (error) {
       const found = toLmsError(error, this.limits.timeoutMs);
       // A Moodle (or a proxy) may echo the request back: the token must not travel on in our errors.
-      const lmsError = new LmsError(found.kind, found.code, this.redact(found.message));
+      const lmsError = new LmsError(found.kind, found.code, this.redact(found.message), found.capabilities);
       record.error = `${lmsError.code}: ${lmsError.message}`;
       failure = lmsError;
       throw lmsError;
@@ -296,14 +298,33 @@ export class MoodleSession {
 
   /** One course's assignments with their plugin configs, also when the token user is not enrolled in it. */
   async getCourseAssignments(courseId: number): Promise<CourseAssignments> {
-    const answer = await this.call<{ courses?: { id: number; assignments?: MoodleAssignment[] }[]; warnings?: { itemid?: number; message?: string }[] }>(
+    const answer = await this.call<{ courses?: { id: number; assignments?: MoodleAssignment[] }[]; warnings?: { item?: string; itemid?: number; message?: string }[] }>(
       'mod_assign_get_assignments',
       { courseids: [courseId], includenotenrolledcourses: 1 },
     );
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.courses)) throw invalidShape('mod_assign_get_assignments', 'an object with courses');
     const course = answer.courses.find((c) => Number(c.id) === courseId);
-    const warnings = (answer.warnings ?? []).filter((w) => w.itemid === undefined || Number(w.itemid) === courseId).map((w) => String(w.message ?? ''));
-    return { listed: course !== undefined, assignments: course?.assignments ?? [], warnings };
+    const all = answer.warnings ?? [];
+    const warnings = all.filter((w) => w.item !== 'module' && (w.itemid === undefined || Number(w.itemid) === courseId)).map((w) => String(w.message ?? ''));
+    const hiddenCmids = all.filter((w) => w.item === 'module').map((w) => Number(w.itemid));
+    return { listed: course !== undefined, assignments: course?.assignments ?? [], warnings, hiddenCmids };
+  }
+
+  /**
+   * Whether the token user holds every one of `capabilities` in the course, asked without writing:
+   * mod_assign_get_assignments drops a course where has_all_capabilities() fails, without a warning;
+   * a course it cannot open at all is dropped with one (`accessible: false`, Moodle's reason in `warnings`).
+   */
+  async holdsCapabilities(courseId: number, capabilities: readonly string[]): Promise<{ accessible: boolean; held: boolean; warnings: string[] }> {
+    const answer = await this.call<{ courses?: { id: number }[]; warnings?: { item?: string; itemid?: number; message?: string }[] }>('mod_assign_get_assignments', {
+      courseids: [courseId],
+      capabilities: [...capabilities],
+      includenotenrolledcourses: 1,
+    });
+    if (!answer || typeof answer !== 'object' || !Array.isArray(answer.courses)) throw invalidShape('mod_assign_get_assignments', 'an object with courses');
+    const warnings = (answer.warnings ?? []).filter((w) => w.item === 'course' && Number(w.itemid) === courseId).map((w) => String(w.message ?? ''));
+    const listed = answer.courses.some((c) => Number(c.id) === courseId);
+    return { accessible: listed || warnings.length === 0, held: listed, warnings };
   }
 
   /**
@@ -350,7 +371,7 @@ export class MoodleSession {
   }
 }
 
-function parseAnswer<T>(status: number, contentType: string | null, text: string): T {
+function parseAnswer<T>(wsfunction: string, status: number, contentType: string | null, text: string): T {
   if (status !== 200) throw LmsError.fromHttpStatus(status, snippetOf(text));
   let parsed: unknown;
   try {
@@ -360,7 +381,7 @@ function parseAnswer<T>(status: number, contentType: string | null, text: string
   }
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'errorcode' in parsed && 'exception' in parsed) {
     const error = parsed as { errorcode: unknown; message?: unknown };
-    throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''));
+    throw LmsError.fromMoodleError(String(error.errorcode), String(error.message ?? ''), wsfunction);
   }
   return parsed as T;
 }

@@ -31,6 +31,8 @@ export interface MoodleGradeItem {
   gradeisoverridden: boolean;
   grademin: number;
   grademax: number;
+  /** The range as the report shows it ("0&ndash;100"): the only sign of the item's grade type (grade-type.ts). */
+  rangeformatted?: string;
   feedback?: string;
 }
 

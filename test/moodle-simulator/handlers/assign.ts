@@ -1,8 +1,9 @@
 import { formatFloat } from '../encode';
-import { CAPABILITY_NAMES, wsErrors } from '../errors';
+import { CAPABILITY_NAMES, capabilityExists, MoodleWsError, wsErrors } from '../errors';
+import { shippedRoleCapabilities } from '../role';
 import { OPTIONAL, p, validateParams, withDefault, type ParamDesc } from '../params';
 import type { AssignGradeEntry, SimAssignment, SimCourse } from '../state';
-import type { WsContext, WsHandler } from './context';
+import { canSeeModule, requireCourseLogin, type WsContext, type WsHandler } from './context';
 
 /** The feedback plugins' external parameters (comments editor; file plugin's draft id). */
 const PLUGINDATA: ParamDesc = p.single(
@@ -26,7 +27,10 @@ const GRADE_FIELDS: Record<string, ParamDesc> = {
 function requireAssignment(ctx: WsContext, assignmentid: number): SimAssignment {
   const assignment = ctx.state.assignments.get(assignmentid);
   if (!assignment) throw wsErrors.missingRecord();
-  if (!ctx.can('mod/assign:grade')) throw wsErrors.noPermissions(CAPABILITY_NAMES['mod/assign:grade']);
+  // validate_assign(): validate_context() of the module, then assign::save_grade() requires mod/assign:grade.
+  requireCourseLogin(ctx, assignment.courseId);
+  if (!canSeeModule(ctx, 'assign', assignment.cmid)) throw wsErrors.requireLogin('Activity is hidden');
+  if (!ctx.can('mod/assign:grade')) throw wsErrors.noPermissions(CAPABILITY_NAMES['mod/assign:grade']!);
   return assignment;
 }
 
@@ -60,6 +64,17 @@ export const modAssignSaveGrade: WsHandler = (ctx, raw) => {
   return null;
 };
 
+/** validate_context() of the module, then assign::require_view_grades(): mod/assign:viewgrades or mod/assign:grade. */
+function canViewGrades(ctx: WsContext, assignment: SimAssignment): boolean {
+  try {
+    requireCourseLogin(ctx, assignment.courseId);
+  } catch (error) {
+    if (error instanceof MoodleWsError) return false;
+    throw error;
+  }
+  return canSeeModule(ctx, 'assign', assignment.cmid) && (ctx.can('mod/assign:viewgrades') || ctx.can('mod/assign:grade'));
+}
+
 interface Warning {
   item: string;
   itemid: number;
@@ -79,7 +94,8 @@ export const modAssignGetGrades: WsHandler = (ctx, raw) => {
   const warnings: Warning[] = [];
   let requested = [...params.assignmentids];
   for (const id of new Set(params.assignmentids)) {
-    if (ctx.state.assignments.has(id) && !ctx.can('mod/assign:grade')) {
+    const assignment = ctx.state.assignments.get(id);
+    if (assignment && !canViewGrades(ctx, assignment)) {
       requested = requested.filter((r) => r !== id);
       warnings.push({ item: 'assignment', itemid: id, warningcode: '1', message: 'No access rights in module context' });
     }
@@ -173,6 +189,9 @@ export const modAssignGetAssignments: WsHandler = (ctx, raw) => {
     },
     raw,
   );
+  // PARAM_CAPABILITY: a name the site has no capability of is cleaned to '' and refused.
+  const known = shippedRoleCapabilities();
+  if (params.capabilities.some((c) => !capabilityExists(c, known))) throw wsErrors.invalidParameter();
   const { state } = ctx;
   const warnings: Warning[] = [];
   const myCourseIds = state.enrolments.filter((e) => e.userId === ctx.tokenUser.id && !e.suspended).map((e) => e.courseId);
@@ -197,26 +216,28 @@ export const modAssignGetAssignments: WsHandler = (ctx, raw) => {
   const courses: SimCourse[] = [];
   for (const id of new Set(courseIds)) {
     const course = state.courses.get(id);
-    if (course) courses.push(course);
-    else
-      warnings.push({
-        item: 'course',
-        itemid: id,
-        warningcode: '1',
-        message: "No access rights in course context Can't find data record in database.",
-      });
+    try {
+      if (!course) throw wsErrors.missingRecord();
+      requireCourseLogin(ctx, id);
+    } catch (error) {
+      if (!(error instanceof MoodleWsError)) throw error;
+      warnings.push({ item: 'course', itemid: id, warningcode: '1', message: `No access rights in course context ${error.message}` });
+      continue;
+    }
+    // has_all_capabilities($params['capabilities'], $context): a course where one is missing is dropped without a warning.
+    if (params.capabilities.length > 0 && !params.capabilities.every((c) => ctx.can(c))) continue;
+    courses.push(course);
   }
   return {
-    courses: courses.map((c) => ({
-      id: c.id,
-      fullname: c.fullname,
-      shortname: c.shortname,
-      timemodified: c.timemodified,
-      assignments: [...state.assignments.values()]
-        .filter((a) => a.courseId === c.id)
-        .sort((a, b) => a.cmid - b.cmid)
-        .map(assignmentInfo),
-    })),
+    courses: courses.map((c) => {
+      const assignments: Record<string, unknown>[] = [];
+      for (const a of [...state.assignments.values()].filter((x) => x.courseId === c.id).sort((x, y) => x.cmid - y.cmid)) {
+        // validate_context() of the module and require_capability('mod/assign:view'): a warning, not an error.
+        if (canSeeModule(ctx, 'assign', a.cmid)) assignments.push(assignmentInfo(a));
+        else warnings.push({ item: 'module', itemid: a.cmid, warningcode: '1', message: 'No access rights in module context' });
+      }
+      return { id: c.id, fullname: c.fullname, shortname: c.shortname, timemodified: c.timemodified, assignments };
+    }),
     warnings,
   };
 };

@@ -1,8 +1,8 @@
 import { formatFloat, round5 } from '../encode';
-import { CAPABILITY_NAMES, wsErrors } from '../errors';
+import { CAPABILITY_NAMES, MoodleWsError, wsErrors } from '../errors';
 import { OPTIONAL, p, validateParams, withDefault } from '../params';
 import { FORMAT_PLAIN, type ItemDetails, type SimCourse, type SimGradeItem, type SimState, type SimUser } from '../state';
-import { fullname, type WsContext, type WsHandler } from './context';
+import { canSeeModule, fullname, requireCourseLogin, type WsContext, type WsHandler } from './context';
 
 /** core_component::normalize_component(): "mod_assign" → [mod, assign]; a bare "assign" is a module too. */
 function normalizeComponent(component: string): [string, string] {
@@ -57,7 +57,15 @@ export const coreGradesUpdateGrades: WsHandler = (ctx, raw) => {
   const cm = type === 'mod' ? ctx.state.cms.get(params.activityid) : undefined;
   if (!cm || cm.module !== module) throw wsErrors.invalidCourseModule();
   if (!ctx.state.courses.has(params.courseid)) throw wsErrors.missingRecord();
-  if (params.grades.length > 0 && !ctx.can('moodle/grade:edit')) throw wsErrors.noPermissionToViewGrades();
+  try {
+    requireCourseLogin(ctx, params.courseid);
+  } catch (error) {
+    throw error instanceof MoodleWsError ? wsErrors.courseContextNotValid(params.courseid, error) : error;
+  }
+  // Sending itemdetails (we never do) would need moodle/grade:manage or moodle/grade:hide: not simulated.
+  if (params.grades.length > 0 && !ctx.can('moodle/grade:edit')) {
+    throw wsErrors.noPermissionToViewGrades('moodle/grade:edit required to edit grades');
+  }
 
   // Keyed by student id like Moodle's $gradestructure: a repeated student keeps its first
   // position and its last value. str_feedback is dropped here, exactly as Moodle does.
@@ -79,6 +87,7 @@ export const coreGradesGetGradeitems: WsHandler = (ctx, raw) => {
   const { courseid } = validateParams<{ courseid: number }>({ courseid: p.int() }, raw);
   const course = ctx.state.courses.get(courseid);
   if (!course) throw wsErrors.missingRecord();
+  requireCourseLogin(ctx, courseid);
   const gradeItems = ctx.state
     .itemsOfCourse(courseid)
     .filter((i) => i.gradetype !== 0 && i.itemtype !== 'course')
@@ -87,6 +96,22 @@ export const coreGradesGetGradeitems: WsHandler = (ctx, raw) => {
 };
 
 const range = (min: number, max: number) => `${formatFloat(min, 0)}&ndash;${formatFloat(max, 0)}`;
+
+/**
+ * grade_item::get_formatted_range() through grade_format_gradevalue(): a scale shows its lowest and
+ * highest item, a text item shows nothing on either side, a value item its bounds (0 decimals by default).
+ */
+function itemRange(item: SimGradeItem): string {
+  if (item.gradetype === 3) return '&ndash;';
+  if (item.gradetype === 2 && item.scaleItems) return `${item.scaleItems[0]}&ndash;${item.scaleItems[item.scaleItems.length - 1]}`;
+  return range(item.grademin, item.grademax);
+}
+
+function formatted(item: SimGradeItem, value: number): string {
+  if (item.gradetype === 3) return '';
+  if (item.gradetype === 2 && item.scaleItems) return item.scaleItems[Math.min(Math.max(Math.round(value), 1), item.scaleItems.length) - 1] ?? '';
+  return formatFloat(value, 2);
+}
 const percentage = (value: number, min: number, max: number) =>
   max === min ? '-' : `${formatFloat(((value - min) / (max - min)) * 100, 2)} %`;
 
@@ -103,10 +128,12 @@ function cmidOf(state: SimState, item: SimGradeItem): number | undefined {
  * aggregation with empty grades excluded, so weights and the total's maximum only count the
  * items this user has a grade in.
  */
-function userReport(state: SimState, course: SimCourse, user: SimUser): Record<string, unknown> {
+function userReport(ctx: WsContext, course: SimCourse, user: SimUser): Record<string, unknown> {
+  const { state } = ctx;
   const all = state.itemsOfCourse(course.id);
   const courseItem = all.find((i) => i.itemtype === 'course');
-  const items = all.filter((i) => i.itemtype !== 'course' && i.gradetype !== 0);
+  // An activity the token user cannot see (cm_info::$uservisible) is left out of the report entirely.
+  const items = all.filter((i) => i.itemtype !== 'course' && i.gradetype !== 0 && (i.itemtype !== 'mod' || !i.itemmodule || canSeeModule(ctx, i.itemmodule, cmidOf(state, i))));
   const finalOf = (i: SimGradeItem) => state.gradeRow(i.id, user.id)?.finalgrade ?? null;
   const graded = items.filter((i) => finalOf(i) !== null);
   const gradedMax = graded.reduce((sum, i) => sum + i.grademax, 0);
@@ -145,10 +172,11 @@ function userReport(state: SimState, course: SimCourse, user: SimUser): Record<s
       gradeishidden: false,
       gradeislocked: item.locked || Boolean(row?.locked),
       gradeisoverridden: Boolean(row?.overridden),
-      gradeformatted: final === null ? '-' : formatFloat(final, 2),
+      // grade_format_gradevalue() answers '' for a text item before it looks at the value.
+      gradeformatted: item.gradetype === 3 ? '' : final === null ? '-' : formatted(item, final),
       grademin: item.grademin,
       grademax: item.grademax,
-      rangeformatted: range(item.grademin, item.grademax),
+      rangeformatted: itemRange(item),
       percentageformatted: final === null ? '-' : percentage(final, item.grademin, item.grademax),
       feedback: row?.feedback ?? '',
       feedbackformat: row?.feedbackformat ?? FORMAT_PLAIN,
@@ -213,6 +241,8 @@ export const gradereportUserGetGradeItems: WsHandler = (ctx: WsContext, raw) => 
   const { state } = ctx;
   const course = state.courses.get(params.courseid);
   if (!course) throw wsErrors.missingRecord();
+  requireCourseLogin(ctx, course.id);
+  if (!ctx.can('gradereport/user:view')) throw wsErrors.noPermissions(CAPABILITY_NAMES['gradereport/user:view']!);
   let users: SimUser[];
   if (params.userid === 0) {
     if (!ctx.can('moodle/grade:viewall')) throw wsErrors.noPermissions(CAPABILITY_NAMES['moodle/grade:viewall']);
@@ -230,5 +260,5 @@ export const gradereportUserGetGradeItems: WsHandler = (ctx: WsContext, raw) => 
     if (!ctx.can('moodle/grade:viewall') && user.id !== ctx.tokenUser.id) throw wsErrors.noPermissionToViewGrades();
     users = [user];
   }
-  return { usergrades: users.map((u) => userReport(state, course, u)), warnings: [] };
+  return { usergrades: users.map((u) => userReport(ctx, course, u)), warnings: [] };
 };

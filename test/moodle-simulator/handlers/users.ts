@@ -1,14 +1,15 @@
 import { wsErrors } from '../errors';
 import { isPhpNumeric, p, validateParams, withDefault } from '../params';
 import type { SimUser } from '../state';
-import { fullname, type WsContext, type WsHandler } from './context';
+import { fullname, requireCourseLogin, type WsContext, type WsHandler } from './context';
+import { CAPABILITY_NAMES, MoodleWsError } from '../errors';
 
 /*
  * Answer shapes follow Moodle's source (user/externallib.php user_description(),
  * enrol/externallib.php get_enrolled_users_returns(), user/lib.php user_get_user_details());
  * they were NOT recorded from a real server, so the exact set of optional fields a given
  * site shows (it depends on the token user's rights and "show user identity") may differ.
- * The token user is modelled with full rights (like a site-level "grade sync" role).
+ * What the token user sees depends on its capabilities (default: the shipped grade-sync role).
  */
 
 function pictureUrls(ctx: WsContext): { profileimageurlsmall: string; profileimageurl: string } {
@@ -16,23 +17,36 @@ function pictureUrls(ctx: WsContext): { profileimageurlsmall: string; profileima
   return { profileimageurlsmall: `${base}/f2`, profileimageurl: `${base}/f1` };
 }
 
-/** The identity fields both user answers start with, in Moodle's order (idnumber only when set). */
-function identity(user: SimUser): Record<string, unknown> {
+/**
+ * The identity fields both user answers start with, in Moodle's order, as user_get_user_details()
+ * shows them to the token user: username and idnumber only with moodle/user:viewalldetails (idnumber
+ * is not in the default "Show user identity"), email only with moodle/site:viewuseridentity (email is
+ * in it by default; students' "Email visibility" defaults to course members, and the token user
+ * shares no course with them). The token user always sees its own.
+ */
+function identity(ctx: WsContext, user: SimUser): Record<string, unknown> {
+  const self = user.id === ctx.tokenUser.id;
+  const allDetails = self || ctx.can('moodle/user:viewalldetails');
   return {
     id: user.id,
-    username: user.username,
+    ...(allDetails ? { username: user.username } : {}),
     firstname: user.firstname,
     lastname: user.lastname,
     fullname: fullname(user),
-    email: user.email,
+    ...(self || ctx.can('moodle/site:viewuseridentity') ? { email: user.email } : {}),
     department: '',
-    ...(user.idnumber ? { idnumber: user.idnumber } : {}),
+    ...(user.idnumber && allDetails ? { idnumber: user.idnumber } : {}),
   };
+}
+
+/** user_get_user_details(): other users' details need moodle/user:viewdetails, else the user is left out. */
+function mayView(ctx: WsContext, user: SimUser): boolean {
+  return user.id === ctx.tokenUser.id || ctx.can('moodle/user:viewdetails');
 }
 
 /** user_description() order, as returned by core_user_get_users_by_field. */
 function userDetails(ctx: WsContext, user: SimUser): Record<string, unknown> {
-  return Object.assign(identity(user), {
+  return Object.assign(identity(ctx, user), {
     firstaccess: 0,
     lastaccess: 0,
     auth: 'manual',
@@ -87,7 +101,10 @@ export const coreUserGetUsersByField: WsHandler = (ctx, raw) => {
   const matches = [...ctx.state.users.values()]
     .filter((u) => wanted.has(String(u[field as 'id' | 'idnumber' | 'username' | 'email'])))
     .sort((a, b) => a.id - b.id);
-  return matches.map((u) => userDetails(ctx, u)).filter((d) => d[field] !== undefined && d[field] !== '');
+  return matches
+    .filter((u) => mayView(ctx, u))
+    .map((u) => userDetails(ctx, u))
+    .filter((d) => d[field] !== undefined && d[field] !== '');
 };
 
 const ROLE_IDS = { editingteacher: 3, teacher: 4, student: 5 } as const;
@@ -135,6 +152,16 @@ export const coreEnrolGetEnrolledUsers: WsHandler = (ctx, raw) => {
   const { state } = ctx;
   const course = state.courses.get(params.courseid);
   if (!course) throw wsErrors.missingRecord();
+  try {
+    requireCourseLogin(ctx, course.id);
+  } catch (error) {
+    throw error instanceof MoodleWsError ? wsErrors.courseContextNotValid(course.id, error) : error;
+  }
+  // course_require_view_participants() accepts either capability; then onlyactive needs enrolreview.
+  if (!ctx.can('moodle/course:viewparticipants') && !ctx.can('moodle/course:enrolreview')) {
+    throw wsErrors.noPermissions(CAPABILITY_NAMES['moodle/course:viewparticipants']!);
+  }
+  if (onlyActive && !ctx.can('moodle/course:enrolreview')) throw wsErrors.noPermissions(CAPABILITY_NAMES['moodle/course:enrolreview']!);
   for (const f of userfields) if (!DEFAULT_USER_FIELDS.includes(f)) throw wsErrors.invalidUserField(f);
 
   const byKey = (u: SimUser): string | number =>
@@ -148,12 +175,13 @@ export const coreEnrolGetEnrolledUsers: WsHandler = (ctx, raw) => {
       const kb = byKey(b);
       return (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id) * direction;
     });
-  users = users.slice(limitFrom, limitNumber > 0 ? limitFrom + limitNumber : undefined);
+  // The limit applies in SQL; users whose details the token user may not see are dropped after it.
+  users = users.slice(limitFrom, limitNumber > 0 ? limitFrom + limitNumber : undefined).filter((u) => mayView(ctx, u));
 
   return users.map((user) => {
     const enrolment = enrolments.find((e) => e.userId === user.id);
     const all: Record<string, unknown> = {
-      ...identity(user),
+      ...identity(ctx, user),
       firstaccess: 0,
       lastaccess: 0,
       lastcourseaccess: 0,
