@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bull';
 import { Test } from '@nestjs/testing';
+import { Queue } from 'bull';
 import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { SYNC_QUEUE } from '../../src/sync/sync.queue';
 import { ADMIN_DATABASE_URL, databaseUrl, runId, TEST_REDIS_URL, templateDatabase } from './test-env';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -64,6 +67,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     db,
     http: request(app.getHttpServer()),
     close: async () => {
+      // Bull rejects its clients' start-up commands with "Connection is closed" when it is closed
+      // before they finish (OptimalBits/bull#2801); a test app that lives a few milliseconds must wait.
+      await app.get<Queue>(getQueueToken(SYNC_QUEUE), { strict: false }).isReady().catch(() => undefined);
       await app.close();
     },
   };
