@@ -7,7 +7,8 @@
  * callback's grade and counts, from the Moodle simulator's own call log, what landed and how often.
  *
  *   npm run bench:chaos   (BENCH_CHAOS_N=2000, BENCH_CHAOS_POST_S=40, BENCH_CHAOS_FAULTS=9,
- *                          BENCH_CHAOS_SEED=<random>, BENCH_CHAOS_TIMEOUT_S=300)
+ *                          BENCH_CHAOS_SEED=<random>, BENCH_CHAOS_TIMEOUT_S=300,
+ *                          BENCH_CHAOS_LAST=kill|redis|pg to choose the kind of the last fault)
  *
  * Targets: 0 accepted callbacks without their grade, 0 students written twice, and the last grade
  * within 90 s of the last fault.
@@ -15,7 +16,7 @@
 import { Client } from 'pg';
 import type { SimCall } from '../test/moodle-simulator/types';
 import { RedisProcess } from '../test/support/redis-process';
-import { describeCode, loadAverage, log, newRunId, numberFromEnv, PG_ADMIN_URL, settingsOrExit, sleep } from './lib/bench-env';
+import { choiceFromEnv, describeCode, loadAverage, log, newRunId, numberFromEnv, PG_ADMIN_URL, settingsOrExit, sleep } from './lib/bench-env';
 import { runBench } from './lib/cleanup';
 import { createBenchStorage } from './lib/database';
 import { callbackBody, configureGradeSync, LMS_COURSE_ID, newAdminToken, newEncryptionKey, TARGETS } from './lib/grade-sync-setup';
@@ -30,12 +31,15 @@ const PER_SECOND = 20;
 const TARGET_AFTER_FAULT_S = 90;
 const POST_CONCURRENCY = 20;
 
-const { N, postS, faults, seed, timeoutS } = settingsOrExit(() => ({
+const LAST_CHOICES = { kill: 'kill worker', redis: 'restart Redis', pg: 'drop PostgreSQL connections' } as const;
+
+const { N, postS, faults, seed, timeoutS, lastKind } = settingsOrExit(() => ({
   N: Math.floor(numberFromEnv('BENCH_CHAOS_N', 2000)),
   postS: numberFromEnv('BENCH_CHAOS_POST_S', 40),
   faults: Math.floor(numberFromEnv('BENCH_CHAOS_FAULTS', 9)),
   seed: Math.floor(numberFromEnv('BENCH_CHAOS_SEED', 1 + Math.floor(Math.random() * 1e9))),
   timeoutS: numberFromEnv('BENCH_CHAOS_TIMEOUT_S', 300),
+  lastKind: process.env.BENCH_CHAOS_LAST ? LAST_CHOICES[choiceFromEnv('BENCH_CHAOS_LAST', ['kill', 'redis', 'pg'] as const, 'kill')] : null,
 }));
 
 /** mulberry32: a seeded PRNG, so a run's fault schedule can be repeated with BENCH_CHAOS_SEED. */
@@ -168,6 +172,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
     const j = Math.floor(random() * (i + 1));
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
   }
+  if (lastKind) kinds.push(lastKind);
   const moments = kinds.map(() => 2000 + random() * (postS * 1000 - 2000)).sort((a, b) => a - b);
   const records: FaultRecord[] = [];
   for (const [i, kind] of kinds.entries()) {
