@@ -44,7 +44,14 @@ export class ClaimLease {
 
   /** Renews the lease and throws LeaseLost when any sync of the claim is no longer ours. */
   async assertHeld(): Promise<void> {
-    if (this.lost === 0) await this.renew();
+    if (this.lost === 0) {
+      try {
+        await this.renew();
+      } catch (error) {
+        // Not knowing is not holding: without PostgreSQL the claim cannot be confirmed, so no call.
+        throw new LmsError('transient', 'lease_unconfirmed', `could not confirm this worker's claim before calling the LMS: ${(error as Error).message}`);
+      }
+    }
     if (this.lost > 0) throw new LeaseLost(this.lost);
   }
 
