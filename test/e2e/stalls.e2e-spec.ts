@@ -80,6 +80,28 @@ describe('no sync stalls', () => {
       expect(sync.attempts.map((a) => a.outcome)).toEqual(['retry', 'retry', 'failed']);
       expect((sync.attempts as unknown as { errorCode: string }[]).every((a) => a.errorCode === 'token_undecryptable')).toBe(true);
       expect(ctx.sim.callsTo('core_grades_update_grades')).toHaveLength(0);
+
+      // The connection check and a new mapping say so instead of failing with a 500.
+      const check = await ctx.admin('post', `/api/v1/connections/${connection.id}/test`);
+      expect(check.status).toBe(200);
+      expect(check.body).toMatchObject({ ok: false, problems: [{ code: 'token_undecryptable' }] });
+      const another = await ctx.admin('post', '/api/v1/mappings').send({
+        assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'bad-key-2' })).id,
+        connectionId: connection.id,
+        lmsCourseId: SITE.courseId,
+        target: lti,
+        userMatch: 'id',
+        scoreField: 'overall',
+        sourceScale: { min: 0, max: 9 },
+      });
+      expect(another.status).toBe(201);
+      expect(another.body.warnings[0]).toMatch(/^could not check the mapping against Moodle: the connection's token cannot be decrypted/);
+
+      // The repair the README names: re-enter the token, retry by error code.
+      expect((await ctx.admin('patch', `/api/v1/connections/${connection.id}`).send({ token: ctx.sim.token })).status).toBe(200);
+      const retried = await ctx.admin('post', '/api/v1/syncs/retry').send({ errorCode: 'token_undecryptable' });
+      expect(retried.body).toEqual({ requeued: 1 });
+      expect((await ctx.waitForFinal(sync.id)).state).toBe('synced');
     });
   });
 
