@@ -102,6 +102,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
     QUEUE_PREFIX: `${storage.redisPrefix}svc`,
     ADMIN_API_TOKEN: adminToken,
     ENCRYPTION_KEY: newEncryptionKey(),
+    SIGNING_KEY: newEncryptionKey(),
     LOG_LEVEL: 'warn',
     CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
     NODE_OPTIONS: '--max-old-space-size=192',

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { baseUrlProblem } from '../lms/lms-base-url';
+import { Optional } from '../common/validation/optional';
 import { CONNECTION_KINDS, ConnectionEntity, ConnectionKind } from './connection.entity';
 
 export class CreateConnectionDto {
@@ -44,7 +45,7 @@ export class CreateConnectionDto {
   maxConcurrency?: number;
 
   @ApiPropertyOptional({ default: true, description: 'false pauses every sync of its mappings (state paused) until it is true again' })
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   enabled?: boolean;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CredentialCipher } from '../common/crypto/credential-cipher';
+import { CredentialCipher, UndecryptableCredentialError } from '../common/crypto/credential-cipher';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { GateOptions, LmsCallLimiter } from './lms-call.limiter';
 import { MoodleClient, MoodleSession } from './moodle/moodle.client';
@@ -27,10 +27,14 @@ export class LmsSessions {
     try {
       return this.cipher.decrypt(connection.tokenEncrypted);
     } catch (error) {
+      const why =
+        error instanceof UndecryptableCredentialError
+          ? 'ENCRYPTION_KEY does not match the key it was stored with (set ENCRYPTION_KEY_PREVIOUS to that key)'
+          : `it is damaged (${(error as Error).message})`;
       throw new LmsError(
         'transient',
         'token_undecryptable',
-        `the connection's token cannot be decrypted (${(error as Error).message}): ENCRYPTION_KEY does not match the key it was stored with; re-enter the connection token (PATCH /api/v1/connections/${connection.id} with "token")`,
+        `the connection's token cannot be decrypted: ${why}; or re-enter the connection token (PATCH /api/v1/connections/${connection.id} with "token")`,
       );
     }
   }

@@ -76,7 +76,7 @@ describe('no sync stalls', () => {
       const sync = await ctx.waitForFinal(res.body.syncs[0].id as string, 30_000);
       expect(sync.state).toBe('failed');
       expect(sync.reason).toMatch(/^gave up after 3 attempts; last error: the connection's token cannot be decrypted/);
-      expect(sync.reason).toMatch(/ENCRYPTION_KEY does not match.*re-enter the connection token/);
+      expect(sync.reason).toMatch(/ENCRYPTION_KEY does not match the key it was stored with \(set ENCRYPTION_KEY_PREVIOUS to that key\); or re-enter the connection token/);
       expect(sync.attempts.map((a) => a.outcome)).toEqual(['retry', 'retry', 'failed']);
       expect((sync.attempts as unknown as { errorCode: string }[]).every((a) => a.errorCode === 'token_undecryptable')).toBe(true);
       expect(ctx.sim.callsTo('core_grades_update_grades')).toHaveLength(0);
