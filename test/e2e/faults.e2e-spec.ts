@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ADMIN_DATABASE_URL } from '../support/test-env';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
+import { freePort } from '../support/ports';
 import { RedisProcess } from '../support/redis-process';
 import { waitFor } from '../support/wait';
 
@@ -91,12 +92,15 @@ describe('surviving faults', () => {
       await ctx.close();
     });
 
-    const startWorker = (env: Record<string, string> = {}) => {
+    const startWorker = async (env: Record<string, string> = {}) => {
       const c = ctx.t.config;
+      // Each worker its own port: a worker that is still alive (frozen) keeps its own.
+      const port = String(await freePort());
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/main.ts')], {
         env: {
           ...process.env,
           ROLE: 'worker',
+          PORT: port,
           DATABASE_URL: c.DATABASE_URL,
           REDIS_URL: c.REDIS_URL,
           QUEUE_PREFIX: c.QUEUE_PREFIX,
@@ -130,7 +134,7 @@ describe('surviving faults', () => {
       ctx.sim.setLatencyMs(1500);
       // The default SYNC_LEASE_MS (30 s) and outbox timings: only the batch window is shortened.
       const defaults = { SYNC_LEASE_MS: '30000', OUTBOX_INTERVAL_MS: '5000', OUTBOX_STALE_AFTER_MS: '60000' };
-      const first = startWorker(defaults);
+      const first = await startWorker(defaults);
       expect((await postAll(ctx, 'kill', users)).every((s) => s === 202)).toBe(true);
 
       await waitFor('a grade write to be in flight', async () => (ctx.sim.callsTo('core_grades_update_grades').length > 0 ? true : undefined), 60_000, 20);
@@ -138,7 +142,7 @@ describe('surviving faults', () => {
       await new Promise((r) => first.once('exit', r));
       const killedAt = Date.now();
       ctx.sim.setLatencyMs(0);
-      startWorker(defaults);
+      await startWorker(defaults);
 
       await waitFor('every sync to be synced', async () => ((await statesOf(ctx)).synced === 40 ? true : undefined), 60_000, 300);
       expect(Date.now() - killedAt).toBeLessThan(60_000);
@@ -159,8 +163,8 @@ describe('surviving faults', () => {
       ctx.sim.setLatencyMs(2500);
       // Two workers, a 1.5 s lease, 2.5 s per LMS call, 10 grades per write call: one batch takes ~15 s.
       const env = { SYNC_LEASE_MS: '1500', LMS_TIMEOUT_MS: '10000', SYNC_BATCH_SIZE: '10' };
-      startWorker(env);
-      startWorker(env);
+      await startWorker(env);
+      await startWorker(env);
       expect((await postAll(ctx, 'slow', users)).every((s) => s === 202)).toBe(true);
       await waitFor('every sync to be synced', async () => ((await statesOf(ctx)).synced === 70 ? true : undefined), 90_000, 300);
       ctx.sim.setLatencyMs(0);
@@ -175,12 +179,12 @@ describe('surviving faults', () => {
       ctx.sim.clearCalls();
       ctx.sim.setLatencyMs(1000);
       const env = { SYNC_LEASE_MS: '1500', LMS_TIMEOUT_MS: '10000', OUTBOX_INTERVAL_MS: '300' };
-      const frozen = startWorker(env);
+      const frozen = await startWorker(env);
       expect((await postAll(ctx, 'frozen', users)).every((s) => s === 202)).toBe(true);
       // Freeze it at its first LMS call (a read), before any write: a stop-the-world pause, a suspended VM.
       await waitFor('the first LMS call', async () => (ctx.sim.calls.length > 0 ? true : undefined), 60_000, 5);
       frozen.kill('SIGSTOP');
-      startWorker(env);
+      await startWorker(env);
       await waitFor('every sync to be synced', async () => ((await statesOf(ctx)).synced === 90 ? true : undefined), 60_000, 200);
       const settled = (await ctx.t.db.query(`SELECT id, state, reason, grade, updated_at FROM syncs ORDER BY id`)) as unknown[];
       frozen.kill('SIGCONT');
@@ -203,7 +207,7 @@ describe('surviving faults', () => {
       await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'sigterm' })).id, target: lti });
       ctx.sim.clearCalls();
       ctx.sim.setLatencyMs(1000);
-      const worker = startWorker();
+      const worker = await startWorker();
       expect((await postAll(ctx, 'sigterm', users)).every((s) => s === 202)).toBe(true);
       await waitFor('a grade write to be in flight', async () => (ctx.sim.callsTo('core_grades_update_grades').length > 0 ? true : undefined), 60_000, 20);
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
