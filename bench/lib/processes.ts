@@ -111,6 +111,16 @@ export class ChildServer {
     return this.peakRssMb;
   }
 
+  /** Sends `signal` (a fault the bench injects, not a crash) and waits for the exit. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    this.peakRssMb ??= this.memory.stop();
+    if (this.exited) return;
+    this.stopping = true;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    await exited;
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs`. Reads the peak memory first. Safe to call twice. */
   async stop(graceMs = 10_000): Promise<void> {
     this.peakRssMb ??= this.memory.stop();

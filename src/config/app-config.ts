@@ -122,11 +122,15 @@ export class AppConfig {
   @Max(60000)
   SYNC_BATCH_WINDOW_MS = 250;
 
-  /** How long a worker holds a sync it is pushing; after a crash, the sync is handed out again when this runs out. */
+  /**
+   * How long a claim holds its syncs without a sign of life. A working worker renews it every third
+   * of this (the heartbeat), however long its LMS calls take; a killed or frozen one stops, and its
+   * syncs are handed out again when this runs out. Waits for an LMS call slot end after half of it.
+   */
   @Transform(toInt)
   @IsInt()
   @Min(1000)
-  SYNC_LEASE_MS = 5 * 60 * 1000;
+  SYNC_LEASE_MS = 30_000;
 
   /** Default for connections without their own limit: LMS requests per second, across all workers. */
   @Transform(toInt)

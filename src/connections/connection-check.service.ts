@@ -18,6 +18,7 @@ import {
   TargetProblem,
 } from '../mappings/mapping-target.validator';
 import { CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
+import { ConnectionEntity } from './connection.entity';
 import { ConnectionsService } from './connections.service';
 
 /** POST /connections/:id/test: the site, the token, its functions, and every mapping's target, as Moodle sees them. */
@@ -33,16 +34,31 @@ export class ConnectionCheckService {
 
   async check(actor: Principal, id: string): Promise<ConnectionCheckView> {
     const connection = await this.connections.find(id);
-    const { lms, token } = this.sessions.open(connection);
     const mappings = await this.mappings.find({ where: { connectionId: id }, order: { createdAt: 'ASC' } });
-    const report = redactSecret(await this.run(lms, connection.baseUrl, id, mappings), token);
+    const report = await this.openAndRun(connection, mappings);
     const summary = { ok: report.ok, reachable: report.reachable, tokenValid: report.tokenValid, problems: report.problems.map((p) => p.code) };
     await this.audit.record(actor, 'connection.test', 'connection', id, null, summary);
     return report;
   }
 
-  private async run(lms: MoodleSession, baseUrl: string, connectionId: string, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
-    const report: ConnectionCheckView = {
+  /** A token that cannot be decrypted is a problem of the report (nothing is sent to Moodle), not an error. */
+  private async openAndRun(connection: ConnectionEntity, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
+    let session: { lms: MoodleSession; token: string };
+    try {
+      session = this.sessions.open(connection);
+    } catch (error) {
+      if (!(error instanceof LmsError)) throw error;
+      return {
+        ...this.emptyReport(connection.id),
+        problems: [{ code: error.code, message: error.message }],
+        mappings: mappings.map((m) => notChecked(m, 'not checked: the stored token cannot be used (see problems)')),
+      };
+    }
+    return redactSecret(await this.run(session.lms, connection.baseUrl, connection.id, mappings), session.token);
+  }
+
+  private emptyReport(connectionId: string): ConnectionCheckView {
+    return {
       connectionId,
       checkedAt: new Date(),
       ok: false,
@@ -57,6 +73,10 @@ export class ConnectionCheckService {
       warnings: [],
       mappings: [],
     };
+  }
+
+  private async run(lms: MoodleSession, baseUrl: string, connectionId: string, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
+    const report = this.emptyReport(connectionId);
     let allowed: Set<string>;
     try {
       const info = await lms.getSiteInfo();

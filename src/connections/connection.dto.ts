@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { baseUrlProblem } from '../lms/lms-base-url';
+import { Optional } from '../common/validation/optional';
 import { CONNECTION_KINDS, ConnectionEntity, ConnectionKind } from './connection.entity';
 
 export class CreateConnectionDto {
@@ -42,6 +43,11 @@ export class CreateConnectionDto {
   @Min(1)
   @Max(100)
   maxConcurrency?: number;
+
+  @ApiPropertyOptional({ default: true, description: 'false pauses every sync of its mappings (state paused) until it is true again' })
+  @Optional()
+  @IsBoolean()
+  enabled?: boolean;
 }
 
 /** The shape rules of baseUrlProblem(); the allow-list is checked by the service, which has the config. */
@@ -66,10 +72,11 @@ export class ConnectionView {
   @ApiProperty({ description: 'A token is stored (it is never returned)' }) hasToken!: boolean;
   @ApiProperty({ nullable: true, type: Number }) rateLimitPerSecond!: number | null;
   @ApiProperty({ nullable: true, type: Number }) maxConcurrency!: number | null;
+  @ApiProperty() enabled!: boolean;
   @ApiProperty() createdAt!: Date;
   @ApiProperty() updatedAt!: Date;
 
   static of(c: ConnectionEntity): ConnectionView {
-    return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, rateLimitPerSecond: c.rateLimitPerSecond, maxConcurrency: c.maxConcurrency, createdAt: c.createdAt, updatedAt: c.updatedAt };
+    return { id: c.id, name: c.name, kind: c.kind, baseUrl: c.baseUrl, hasToken: c.tokenEncrypted.length > 0, rateLimitPerSecond: c.rateLimitPerSecond, maxConcurrency: c.maxConcurrency, enabled: c.enabled, createdAt: c.createdAt, updatedAt: c.updatedAt };
   }
 }

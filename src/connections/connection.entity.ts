@@ -29,6 +29,10 @@ export class ConnectionEntity {
   @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
   maxConcurrency!: number | null;
 
+  /** A disabled connection pauses its syncs (state `paused`) until it is enabled again. */
+  @Column({ type: 'boolean', default: true })
+  enabled!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -8,6 +8,7 @@ import { CredentialCipher } from '../common/crypto/credential-cipher';
 import { AppConfig } from '../config/app-config';
 import { baseUrlProblem, normalizeBaseUrl, parseAllowedHosts } from '../lms/lms-base-url';
 import { MappingEntity } from '../mappings/mapping.entity';
+import { SyncPauses } from '../sync/sync-pauses';
 import { CreateConnectionDto, ConnectionView, UpdateConnectionDto } from './connection.dto';
 import { ConnectionEntity } from './connection.entity';
 
@@ -19,11 +20,12 @@ export class ConnectionsService {
     private readonly cipher: CredentialCipher,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly pauses: SyncPauses,
   ) {}
 
   async create(actor: Principal, dto: CreateConnectionDto): Promise<ConnectionView> {
     const saved = await this.connections.save(
-      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: this.checkedBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null }),
+      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: this.checkedBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null, enabled: dto.enabled ?? true }),
     );
     const view = ConnectionView.of(saved);
     await this.audit.record(actor, 'connection.create', 'connection', saved.id, null, view);
@@ -76,7 +78,9 @@ export class ConnectionsService {
     if (dto.token !== undefined) connection.tokenEncrypted = this.cipher.encrypt(dto.token);
     if (dto.rateLimitPerSecond !== undefined) connection.rateLimitPerSecond = dto.rateLimitPerSecond;
     if (dto.maxConcurrency !== undefined) connection.maxConcurrency = dto.maxConcurrency;
+    if (dto.enabled !== undefined) connection.enabled = dto.enabled;
     const after = ConnectionView.of(await this.connections.save(connection));
+    if (before.enabled !== after.enabled) await this.pauses.connectionChanged(id, after.enabled);
     await this.audit.record(actor, dto.token !== undefined ? 'connection.update (token replaced)' : 'connection.update', 'connection', id, before, after);
     return after;
   }

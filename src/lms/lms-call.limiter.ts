@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { LmsError } from './moodle/moodle-errors';
 
 /** Takes a concurrency slot and a place in this second's budget atomically, or says why not. */
 const ACQUIRE = `
@@ -17,6 +18,15 @@ return 1`;
 export interface CallLimits {
   perSecond: number;
   concurrency: number;
+}
+
+/**
+ * How a caller bounds its calls: `maxWaitMs` for a slot (a worker must not wait past its lease), and
+ * `beforeCall`, run once the slot is held and right before the request (a worker's lease fence).
+ */
+export interface GateOptions {
+  maxWaitMs?: number;
+  beforeCall?: () => Promise<void>;
 }
 
 /** Runs work under a connection's limits. */
@@ -45,30 +55,36 @@ export class LmsCallLimiter implements OnApplicationShutdown {
   }
 
   /** The gate of a connection: its own limits, or the configured defaults. */
-  gateFor(connection: { id: string; rateLimitPerSecond: number | null; maxConcurrency: number | null }): CallGate {
-    return this.gate(connection.id, {
+  gateFor(connection: { id: string; rateLimitPerSecond: number | null; maxConcurrency: number | null }, options: GateOptions = {}): CallGate {
+    const limits = {
       perSecond: connection.rateLimitPerSecond ?? this.config.LMS_RATE_LIMIT_PER_SECOND,
       concurrency: connection.maxConcurrency ?? this.config.LMS_MAX_CONCURRENCY,
-    });
+    };
+    return this.gate(connection.id, limits, options);
   }
 
-  gate(connectionId: string, limits: CallLimits): CallGate {
-    return { run: (work) => this.run(connectionId, limits, work) };
+  gate(connectionId: string, limits: CallLimits, options: GateOptions = {}): CallGate {
+    return { run: (work) => this.run(connectionId, limits, options, work) };
   }
 
-  private async run<T>(connectionId: string, limits: CallLimits, work: () => Promise<T>): Promise<T> {
-    const token = await this.acquire(connectionId, limits);
+  private async run<T>(connectionId: string, limits: CallLimits, options: GateOptions, work: () => Promise<T>): Promise<T> {
+    const token = await this.acquire(connectionId, limits, options.maxWaitMs);
     try {
+      await options.beforeCall?.();
       return await work();
     } finally {
       if (token) await this.redis.zrem(this.slotsKey(connectionId), token).catch(() => undefined);
     }
   }
 
-  /** Waits for a slot; resolves the slot's token, or null when Redis could not be asked. */
-  private async acquire(connectionId: string, limits: CallLimits): Promise<string | null> {
+  /**
+   * Waits for a slot; resolves the slot's token, or null when Redis could not be asked. Gives up
+   * with a transient error after `maxWaitMs`.
+   */
+  private async acquire(connectionId: string, limits: CallLimits, maxWaitMs = Infinity): Promise<string | null> {
     const token = randomUUID();
     const leaseMs = this.config.LMS_TIMEOUT_MS + 5000;
+    const giveUpAt = Date.now() + maxWaitMs;
     for (;;) {
       const now = Date.now();
       let answer: number;
@@ -81,6 +97,9 @@ export class LmsCallLimiter implements OnApplicationShutdown {
       }
       if (answer === 1) return token;
       const wait = answer === -2 ? 1000 - (now % 1000) + 1 : 15;
+      if (Date.now() + wait > giveUpAt) {
+        throw new LmsError('transient', 'lms_busy', `no LMS call slot within ${maxWaitMs} ms (the connection's rate or concurrency limit is taken by other work); will retry`);
+      }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }

@@ -128,7 +128,14 @@ export class MappingTargetValidator {
   /** Throws 400 when Moodle says the course, item or assignment is wrong; returns warnings otherwise. */
   async validate(connectionId: string, courseId: number, target: MappingTarget): Promise<string[]> {
     const connection = await this.db.getRepository(ConnectionEntity).findOneByOrFail({ id: connectionId });
-    const { lms, token } = this.sessions.open(connection);
+    let session: { lms: MoodleSession; token: string };
+    try {
+      session = this.sessions.open(connection);
+    } catch (error) {
+      if (error instanceof LmsError) return [`could not check the mapping against Moodle: ${error.message}`];
+      throw error;
+    }
+    const { lms, token } = session;
     const inspection = redactSecret(await this.inspect(lms, courseId, target), token);
     const refusals = inspection.problems.filter((p) => p.kind === 'refusal');
     if (refusals.length > 0) {

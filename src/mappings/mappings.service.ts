@@ -7,6 +7,7 @@ import { Principal } from '../admin/auth/roles';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { SyncEntity } from '../sync/sync.entity';
+import { SyncPauses } from '../sync/sync-pauses';
 import { CreateMappingDto, MappingView, SourceScaleDto, toMappingTarget, UpdateMappingDto } from './mapping.dto';
 import { MappingEntity } from './mapping.entity';
 import { MappingTargetValidator } from './mapping-target.validator';
@@ -17,6 +18,7 @@ export class MappingsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly targets: MappingTargetValidator,
+    private readonly pauses: SyncPauses,
   ) {}
 
   private get mappings() {
@@ -100,6 +102,7 @@ export class MappingsService {
     if (dto.requireSignedUrl !== undefined) mapping.requireSignedUrl = dto.requireSignedUrl;
     const warnings = dto.target || dto.lmsCourseId !== undefined ? await this.targets.validate(mapping.connectionId, mapping.lmsCourseId, mapping.target) : [];
     const after = MappingView.of(await this.mappings.save(mapping));
+    if (before.enabled !== after.enabled) await this.pauses.mappingChanged(id, after.enabled);
     await this.audit.record(actor, 'mapping.update', 'mapping', id, before, after);
     return withWarnings(after, warnings);
   }

@@ -17,6 +17,7 @@ const WHY_NOT: Partial<Record<SyncState, string>> = {
   synced: 'Moodle already holds its grade',
   pending: 'it is already waiting for the queue',
   queued: 'it is already in the queue',
+  paused: 'it is paused until its mapping and connection are enabled again, and then resumes by itself',
 };
 
 /** An admin puts finished syncs that did not reach Moodle (failed, blocked, skipped) back in the queue. */

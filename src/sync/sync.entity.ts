@@ -3,13 +3,14 @@ import { MappingEntity } from '../mappings/mapping.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { SyncAttemptEntity } from './sync-attempt.entity';
 
-export const SYNC_STATES = ['pending', 'queued', 'synced', 'blocked', 'failed', 'skipped'] as const;
+export const SYNC_STATES = ['pending', 'queued', 'paused', 'synced', 'blocked', 'failed', 'skipped'] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
+/** Waiting for a worker. (A `paused` sync waits for its mapping or connection to be enabled again.) */
 export const OPEN_SYNC_STATES: readonly SyncState[] = ['pending', 'queued'];
 
 /** Bringing one submission's grade into one mapping's grade item. */
 @Entity('syncs')
-@Check('ck_syncs_state', `state IN ('pending', 'queued', 'synced', 'blocked', 'failed', 'skipped')`)
+@Check('ck_syncs_state', `state IN ('pending', 'queued', 'paused', 'synced', 'blocked', 'failed', 'skipped')`)
 @Unique('uq_syncs_submission_mapping', ['submissionId', 'mappingId'])
 @Index(['state', 'nextAttemptAt'])
 @Index(['mappingId', 'userRef'])
@@ -71,6 +72,13 @@ export class SyncEntity {
   /** A worker that claimed the sync holds it until then; a crashed worker's claim simply expires. */
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
+
+  /**
+   * Set by each claim and required by every write after it: a worker whose lease ran out and was
+   * taken over can neither record an outcome nor push again.
+   */
+  @Column({ name: 'claim_token', type: 'uuid', nullable: true })
+  claimToken!: string | null;
 
   @Column({ name: 'synced_at', type: 'timestamptz', nullable: true })
   syncedAt!: Date | null;

@@ -7,6 +7,7 @@ import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
+import { SyncPauses } from './sync-pauses';
 import { SyncWakeups } from './sync-wakeups';
 
 /** The grade-sync queue. Every role can enqueue; only worker roles process and relay. */
@@ -19,8 +20,8 @@ export class SyncModule {
       module: SyncModule,
       global: true,
       imports: [queue, LmsModule],
-      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, ...workerProviders],
-      exports: [queue, SyncQueue, SyncWakeups, SyncRepository],
+      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, SyncPauses, ...workerProviders],
+      exports: [queue, SyncQueue, SyncWakeups, SyncRepository, SyncPauses],
     };
   }
 }

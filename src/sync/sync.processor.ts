@@ -21,6 +21,11 @@ export class SyncProcessor implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    // A failed job is not retried by Bull (attempts: 1): the sync stays open in PostgreSQL and the
+    // outbox relay enqueues it again with a new job. The log line says which sync and why.
+    this.queue.on('failed', (job: Job<SyncJobData>, error: Error) =>
+      this.logger.error(`job ${job.id} for sync ${job.data?.syncId ?? '?'} failed: ${error.message}; the outbox relay will enqueue the sync again`),
+    );
     void this.queue
       .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId, String(job.id)))
       .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bull';
@@ -13,8 +14,10 @@ const ENQUEUE_TIMEOUT_MS = 1500;
 
 /**
  * Puts syncs on the Bull queue. The database is the source of truth: a job only says "look at
- * this sync now", so a lost or repeated job is harmless. One job id per (sync, attempt) lets
- * Bull drop an exact repeat while a retry still gets a job of its own.
+ * this sync now", so a lost or repeated job is harmless (a claim takes only due, free syncs).
+ * Every enqueue gets a job id of its own: Bull silently ignores `add` with the id of any job it
+ * still keeps, failed and completed ones included, so an id that repeats (say, per attempt) can
+ * leave a sync marked queued with no job that will ever run.
  */
 @Injectable()
 export class SyncQueue {
@@ -31,7 +34,7 @@ export class SyncQueue {
     const jobs = syncs.map((s) => ({
       name: SYNC_JOB,
       data: { syncId: s.id },
-      opts: { jobId: `${s.id}-a${s.attemptCount}`, delay: delayMs, attempts: 1, removeOnComplete: true, removeOnFail: 1000 },
+      opts: { jobId: `${s.id}-a${s.attemptCount}-${nextEnqueueTag()}`, delay: delayMs, attempts: 1, removeOnComplete: true, removeOnFail: 1000 },
     }));
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -54,3 +57,13 @@ export class SyncQueue {
     return (await this.queue.getJobCounts()) as unknown as Record<string, number>;
   }
 }
+
+const processTag = randomBytes(4).toString('hex');
+let enqueued = 0;
+
+/** Unique across processes and restarts: a random tag per process and a counter. */
+function nextEnqueueTag(): string {
+  enqueued += 1;
+  return `${processTag}${enqueued.toString(36)}`;
+}
+

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -5,6 +6,13 @@ import { RivalAttempt } from './attempt-policy';
 import { RecordedLmsCall, SyncAttemptEntity } from './sync-attempt.entity';
 import { SyncOutcome } from './sync-outcome';
 import { SyncEntity, SyncState } from './sync.entity';
+
+/** What one claim took: its token, the syncs (none when not due, held, or paused) and how many it paused. */
+export interface Claim {
+  token: string;
+  syncs: SyncEntity[];
+  paused: number;
+}
 
 export interface SyncRef {
   id: string;
@@ -34,15 +42,27 @@ export class SyncRepository {
    * Takes `syncId` and up to `limit - 1` other due syncs of the same mapping (one grade item) for
    * one batched attempt: at most one per LMS user, and none for a user whose other attempt is
    * being pushed right now, so attempt policies never race. Claims of one mapping are serialised
-   * by a transaction-level advisory lock. Returns the claimed syncs, `syncId` first if it was free.
+   * by a transaction-level advisory lock. Each claim gets a fresh token that every later write of
+   * the batch must present (see `renewLease`, `finishMany`). When the mapping or its connection is
+   * disabled, nothing is claimed and the mapping's open syncs are paused instead.
    */
-  async claimBatch(syncId: string, limit: number, leaseMs: number): Promise<SyncEntity[]> {
-    const ids = await this.db.transaction(async (tx) => {
-      const [target] = (await tx.query('SELECT mapping_id FROM syncs WHERE id = $1', [syncId])) as { mapping_id: string }[];
-      if (!target) return [];
+  async claimBatch(syncId: string, limit: number, leaseMs: number): Promise<Claim> {
+    const token = randomUUID();
+    const outcome = await this.db.transaction(async (tx): Promise<{ ids: string[]; paused: number }> => {
+      const [target] = (await tx.query(
+        `SELECT s.mapping_id, m.enabled AS mapping_enabled, c.enabled AS connection_enabled
+           FROM syncs s JOIN mappings m ON m.id = s.mapping_id JOIN connections c ON c.id = m.connection_id
+          WHERE s.id = $1`,
+        [syncId],
+      )) as { mapping_id: string; mapping_enabled: boolean; connection_enabled: boolean }[];
+      if (!target) return { ids: [], paused: 0 };
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`claim:${target.mapping_id}`]);
+      if (!target.mapping_enabled || !target.connection_enabled) {
+        const paused = await this.pauseOpen(tx, 'm.id = $1', [target.mapping_id]);
+        return { ids: [], paused };
+      }
       const [rows] = (await tx.query(
-        `UPDATE syncs SET lease_until = now() + make_interval(secs => $4::double precision / 1000),
+        `UPDATE syncs SET lease_until = now() + make_interval(secs => $4::double precision / 1000), claim_token = $5,
                 attempt_count = attempt_count + 1, updated_at = now()
           WHERE id IN (
             SELECT id FROM (
@@ -59,17 +79,70 @@ export class SyncRepository {
             ORDER BY mine DESC, seq
             LIMIT $3)
           RETURNING id`,
-        [target.mapping_id, syncId, limit, leaseMs],
+        [target.mapping_id, syncId, limit, leaseMs, token],
       )) as [{ id: string }[], number];
-      return rows.map((r) => r.id);
+      return { ids: rows.map((r) => r.id), paused: 0 };
     });
-    if (ids.length === 0) return [];
+    if (outcome.ids.length === 0) return { token, syncs: [], paused: outcome.paused };
     const claimed = await this.db.getRepository(SyncEntity).find({
-      where: { id: In(ids) },
+      where: { id: In(outcome.ids) },
       relations: { submission: true, mapping: { connection: true } },
       order: { seq: 'ASC' },
     });
-    return claimed;
+    return { token, syncs: claimed, paused: 0 };
+  }
+
+  /**
+   * Extends the lease of the syncs this claim still holds; returns their ids. A sync missing from
+   * the answer was taken over (its lease ran out and another worker claimed it) or paused.
+   */
+  async renewLease(ids: readonly string[], token: string, leaseMs: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const [rows] = (await this.db.query(
+      `UPDATE syncs SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = ANY($1::uuid[]) AND claim_token = $2 AND state IN ('pending', 'queued')
+        RETURNING id`,
+      [ids, token, leaseMs],
+    )) as [{ id: string }[], number];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Pauses the open syncs no worker holds right now, of the mappings `where` selects (alias m,
+   * joined with its connection c). A held sync is paused by the next claim after its attempt.
+   */
+  async pauseWhere(where: string, params: unknown[]): Promise<number> {
+    return this.pauseOpen(this.db.manager, where, params);
+  }
+
+  private async pauseOpen(tx: EntityManager, where: string, params: unknown[]): Promise<number> {
+    const [, count] = (await tx.query(
+      `UPDATE syncs s SET state = 'paused', lease_until = NULL, claim_token = NULL, updated_at = now(),
+              reason = CASE WHEN NOT m.enabled THEN 'paused: the mapping is disabled; enable it to resume'
+                            ELSE 'paused: the connection is disabled; enable it to resume' END
+         FROM mappings m JOIN connections c ON c.id = m.connection_id
+        WHERE s.mapping_id = m.id AND (NOT m.enabled OR NOT c.enabled) AND ${where}
+          AND s.state IN ('pending', 'queued') AND (s.lease_until IS NULL OR s.lease_until < now())`,
+      params,
+    )) as [unknown, number];
+    return count;
+  }
+
+  /**
+   * Puts paused syncs of the mappings `where` selects (alias m, connection c) back to pending when
+   * both the mapping and its connection are enabled; returns one sync per mapping to wake it.
+   */
+  async resumeWhere(where: string, params: unknown[]): Promise<SyncRef[]> {
+    const [rows] = (await this.db.query(
+      `UPDATE syncs s SET state = 'pending', reason = 'resumed: enabled again', next_attempt_at = now(), updated_at = now()
+         FROM mappings m JOIN connections c ON c.id = m.connection_id
+        WHERE s.mapping_id = m.id AND m.enabled AND c.enabled AND ${where} AND s.state = 'paused'
+        RETURNING s.id, s.mapping_id, s.attempt_count`,
+      params,
+    )) as [{ id: string; mapping_id: string; attempt_count: number }[], number];
+    const perMapping = new Map<string, SyncRef>();
+    for (const r of rows) if (!perMapping.has(r.mapping_id)) perMapping.set(r.mapping_id, { id: r.id, attemptCount: r.attempt_count });
+    return [...perMapping.values()];
   }
 
   /** One open sync of the mapping that is due and free, to hand the next batch a job. */
@@ -105,27 +178,16 @@ export class SyncRepository {
     return rivals;
   }
 
-  /** Records the attempt and moves the sync to its outcome (or back to queued, due at `retryAt`). */
   /**
    * Records the attempts of a batch and moves each sync to its outcome (or back to queued, due at
-   * `retryAt`): two statements in one transaction, however large the batch.
+   * `retryAt`): two statements in one transaction, however large the batch. Only syncs this claim
+   * (`token`) still holds change; returns their ids (the others were taken over by another worker,
+   * whose result must stand).
    */
-  async finishMany(finishes: readonly Finish[]): Promise<void> {
-    if (finishes.length === 0) return;
+  async finishMany(finishes: readonly Finish[], token: string): Promise<Set<string>> {
+    if (finishes.length === 0) return new Set();
     const finishedAt = new Date();
-    await this.db.transaction(async (tx: EntityManager) => {
-      await tx.getRepository(SyncAttemptEntity).insert(
-        finishes.map(({ sync, attempt }) => ({
-          syncId: sync.id,
-          number: sync.attemptCount,
-          outcome: attempt.outcome,
-          reason: attempt.reason,
-          errorCode: attempt.errorCode,
-          calls: attempt.calls,
-          startedAt: attempt.startedAt,
-          finishedAt,
-        })),
-      );
+    return this.db.transaction(async (tx: EntityManager) => {
       const changes = finishes.map(({ sync, outcome }) => ({
         id: sync.id,
         state: outcome.state,
@@ -136,17 +198,35 @@ export class SyncRepository {
         set_user: outcome.state !== 'queued' && outcome.lmsUserId !== undefined,
         lms_user_id: outcome.state !== 'queued' ? (outcome.lmsUserId ?? null) : null,
       }));
-      await tx.query(
-        `UPDATE syncs s SET state = v.state, reason = v.reason, lease_until = NULL, updated_at = now(),
+      const [rows] = (await tx.query(
+        `UPDATE syncs s SET state = v.state, reason = v.reason, lease_until = NULL, claim_token = NULL, updated_at = now(),
                 next_attempt_at = coalesce(v.retry_at, s.next_attempt_at),
                 grade = CASE WHEN v.set_grade THEN v.grade ELSE s.grade END,
                 lms_user_id = CASE WHEN v.set_user THEN v.lms_user_id ELSE s.lms_user_id END,
                 synced_at = CASE WHEN v.state = 'synced' THEN now() ELSE s.synced_at END
            FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, state text, reason text, retry_at timestamptz,
                 set_grade boolean, grade double precision, set_user boolean, lms_user_id integer)
-          WHERE s.id = v.id`,
-        [JSON.stringify(changes)],
-      );
+          WHERE s.id = v.id AND s.claim_token = $2
+          RETURNING s.id`,
+        [JSON.stringify(changes), token],
+      )) as [{ id: string }[], number];
+      const applied = new Set(rows.map((r) => r.id));
+      const recorded = finishes.filter(({ sync }) => applied.has(sync.id));
+      if (recorded.length > 0) {
+        await tx.getRepository(SyncAttemptEntity).insert(
+          recorded.map(({ sync, attempt }) => ({
+            syncId: sync.id,
+            number: sync.attemptCount,
+            outcome: attempt.outcome,
+            reason: attempt.reason,
+            errorCode: attempt.errorCode,
+            calls: attempt.calls,
+            startedAt: attempt.startedAt,
+            finishedAt,
+          })),
+        );
+      }
+      return applied;
     });
   }
 
@@ -158,8 +238,9 @@ export class SyncRepository {
   /**
    * Hands open syncs that no queue job is looking after to `enqueue`, under FOR UPDATE SKIP LOCKED
    * so that several relays never pick the same rows. `pending` syncs never reached the queue;
-   * `queued` ones whose due time passed more than `staleAfterMs` ago (and whose lease ran out)
-   * lost their job (Redis flushed, a worker died).
+   * `queued` ones whose due time passed more than `staleAfterMs` ago lost their job (Redis
+   * flushed); an open sync whose lease ran out without an outcome lost its worker (killed, frozen,
+   * cut off from the database) and is enqueued at once.
    */
   async relayDue(limit: number, staleAfterMs: number, pendingGraceMs: number, enqueue: (syncs: SyncRef[]) => Promise<boolean>): Promise<number> {
     return this.db.transaction(async (tx) => {
@@ -167,7 +248,8 @@ export class SyncRepository {
         `SELECT id, attempt_count FROM syncs
           WHERE ((state = 'pending' AND next_attempt_at <= now() AND updated_at <= now() - make_interval(secs => $3::double precision / 1000))
               OR (state = 'queued' AND next_attempt_at <= now() - make_interval(secs => $2::double precision / 1000)
-                  AND updated_at <= now() - make_interval(secs => $2::double precision / 1000)))
+                  AND updated_at <= now() - make_interval(secs => $2::double precision / 1000))
+              OR (state IN ('pending', 'queued') AND lease_until < now() AND next_attempt_at <= now()))
             AND (lease_until IS NULL OR lease_until < now())
           ORDER BY next_attempt_at
           LIMIT $1
@@ -178,7 +260,7 @@ export class SyncRepository {
       const ok = await enqueue(rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count })));
       if (!ok) return 0;
       await tx.query(
-        `UPDATE syncs SET state = 'queued', updated_at = now() WHERE id = ANY($1::uuid[])`,
+        `UPDATE syncs SET state = 'queued', lease_until = NULL, updated_at = now() WHERE id = ANY($1::uuid[])`,
         [rows.map((r) => r.id)],
       );
       return rows.length;

@@ -15,6 +15,7 @@ import { callsForStudent } from './attempt-calls';
 import { RecordedLmsCall } from './sync-attempt.entity';
 import { SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
+import { ClaimLease, LEASE_LOST } from './claim-lease';
 import { SyncQueue } from './sync.queue';
 import { Finish, SyncRepository } from './sync.repository';
 
@@ -47,31 +48,39 @@ export class SyncService {
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
   async process(syncId: string, jobId = syncId): Promise<void> {
-    const batch = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE * this.config.SYNC_WRITES_PER_READ_BACK, this.config.SYNC_LEASE_MS);
-    if (batch.length === 0) return; // finished already, not due, or another worker holds it
+    const claim = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE * this.config.SYNC_WRITES_PER_READ_BACK, this.config.SYNC_LEASE_MS);
+    if (claim.paused > 0) this.logger.warn(`job ${jobId}: paused ${claim.paused} sync(s): their mapping or connection is disabled`);
+    if (claim.syncs.length === 0) return; // finished already, not due, paused, or another worker holds it
+    const batch = claim.syncs;
     const mapping = batch[0]!.mapping!;
+    const lease = new ClaimLease(this.syncs, batch.map((s) => s.id), claim.token, this.config.SYNC_LEASE_MS).start();
     try {
-      await this.attempt(mapping, batch, jobId);
+      await this.attempt(mapping, batch, lease, jobId);
     } finally {
+      lease.stop();
       // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
       const next = await this.syncs.nextDue(mapping.id);
       if (next) await this.queue.enqueue([next]);
     }
   }
 
-  private async attempt(mapping: MappingEntity, batch: SyncEntity[], jobId: string): Promise<void> {
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string): Promise<void> {
     const startedAt = new Date();
-    const connection = mapping.connection!;
-    const { lms } = this.sessions.open(connection);
     const outcomes: Outcomes = new Map();
     const lmsUserIds = new Map<string, number>();
     let failure: unknown = null;
+    let lms: MoodleSession | null = null;
     try {
+      // A slot wait ends well before the lease would; the fence runs once the slot is held, right before each call.
+      ({ lms } = this.sessions.open(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() }));
       await this.push(mapping, batch, lms, outcomes, lmsUserIds);
     } catch (error) {
       failure = error;
     }
-    const callsOf = (sync: SyncEntity) => callsForStudent(lms.calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
+    if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${failure.message}`);
+    else if (failure instanceof LmsError && failure.code === 'token_undecryptable') this.logger.error(`job ${jobId}, mapping ${mapping.id}, connection ${mapping.connectionId}: ${failure.message}`);
+    const calls = lms?.calls ?? [];
+    const callsOf = (sync: SyncEntity) => callsForStudent(calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
     const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
@@ -80,8 +89,11 @@ export class SyncService {
       else unsettled.push(sync);
     }
     const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, callsOf, startedAt) : { finishes: [], retry: null };
-    await this.syncs.finishMany([...finishes, ...retries.finishes]);
-    if (retries.retry) await this.queue.enqueue(retries.retry.syncs, retries.retry.delayMs);
+    lease.stop();
+    const applied = await this.syncs.finishMany([...finishes, ...retries.finishes], lease.token);
+    if (applied.size < batch.length) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${batch.length - applied.size} sync(s) were taken over by another worker; their outcome here was not recorded`);
+    const retrying = retries.retry?.syncs.filter((s) => applied.has(s.id)) ?? [];
+    if (retrying.length > 0) await this.queue.enqueue(retrying, retries.retry!.delayMs);
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
     this.logger.log(`job ${jobId}, mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }

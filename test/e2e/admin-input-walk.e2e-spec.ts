@@ -37,8 +37,8 @@ describe('every admin body field: missing, null, wrong type', () => {
   /** A valid body for each route with a JSON body; a new route must be added here, or the walk fails. */
   const VALID: Record<string, () => Record<string, unknown>> = {
     'POST /api/v1/tokens': () => ({ name: `walk ${next()}`, role: 'viewer', lmsCourseIds: [2] }),
-    'POST /api/v1/connections': () => ({ name: `walk ${next()}`, kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: ctx.sim.token, rateLimitPerSecond: 5, maxConcurrency: 2 }),
-    'PATCH /api/v1/connections/{id}': () => ({ name: `walk ${next()}`, kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: ctx.sim.token, rateLimitPerSecond: 5, maxConcurrency: 2 }),
+    'POST /api/v1/connections': () => ({ name: `walk ${next()}`, kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: ctx.sim.token, rateLimitPerSecond: 5, maxConcurrency: 2, enabled: true }),
+    'PATCH /api/v1/connections/{id}': () => ({ name: `walk ${next()}`, kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: ctx.sim.token, rateLimitPerSecond: 5, maxConcurrency: 2, enabled: true }),
     'POST /api/v1/assessments': () => ({ name: 'walk', speechaceCourseId: `walk-${next()}`, callbackKey: 'walk-key-0123456789' }),
     'PATCH /api/v1/assessments/{id}': () => ({ name: `walk ${next()}` }),
     'POST /api/v1/assessments/{id}/keys': () => ({ callbackKey: `walk-key-${next()}` }),

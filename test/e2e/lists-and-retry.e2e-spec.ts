@@ -234,7 +234,7 @@ describe('submission and sync lists, retries (/api/v1/submissions, /api/v1/syncs
         ['/api/v1/syncs?limit=2.5', /limit must be an integer/],
         ['/api/v1/submissions?cursor=!!!', /cursor is not one this API gave out/],
         [`/api/v1/syncs?cursor=${garbageCursor}`, /cursor is not one this API gave out/],
-        ['/api/v1/syncs?state=bogus', /state must be one or more of pending, queued, synced, blocked, failed, skipped/],
+        ['/api/v1/syncs?state=bogus', /state must be one or more of pending, queued, paused, synced, blocked, failed, skipped/],
         ['/api/v1/syncs?state=failed,nope', /state must be one or more of/],
         ['/api/v1/syncs?state=', /state must name at least one/],
         ['/api/v1/syncs?mappingId=123', /mappingId must be a UUID/],

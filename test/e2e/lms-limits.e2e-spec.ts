@@ -1,3 +1,4 @@
+import { LmsCallLimiter } from '../../src/lms/lms-call.limiter';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
 
 describe('per-connection LMS limits', () => {
@@ -27,6 +28,23 @@ describe('per-connection LMS limits', () => {
     ctx.sim.setLatencyMs(0);
     expect(finals.map((s) => s.state)).toEqual(Array(6).fill('synced'));
     expect(ctx.sim.stats().maxConcurrentSeen).toBe(1);
+  });
+
+  it('ends a wait for a slot after maxWaitMs, and runs beforeCall only once the slot is held', async () => {
+    const limiter = ctx.t.app.get(LmsCallLimiter);
+    const limits = { perSecond: 100, concurrency: 1 };
+    const order: string[] = [];
+    let release!: () => void;
+    const holding = limiter.gate('slot-wait-test', limits).run(() => new Promise<void>((resolve) => (release = resolve)));
+    const waiting = limiter.gate('slot-wait-test', limits, { maxWaitMs: 300, beforeCall: async () => void order.push('fence') }).run(async () => order.push('call'));
+    const started = Date.now();
+    await expect(waiting).rejects.toMatchObject({ code: 'lms_busy', kind: 'transient' });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(order).toEqual([]);
+    release();
+    await holding;
+    await limiter.gate('slot-wait-test', limits, { maxWaitMs: 300, beforeCall: async () => void order.push('fence') }).run(async () => order.push('call'));
+    expect(order).toEqual(['fence', 'call']);
   });
 
   it('answers 400 for limits out of range', async () => {
