@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 import { studentKeySql } from "../../sync/sync-matching";
 
-export class AttemptIdentity1796094777571 implements MigrationInterface {
-    name = 'AttemptIdentity1796094777571'
+export class AttemptIdentity1796100000000 implements MigrationInterface {
+    name = 'AttemptIdentity1796100000000'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`DROP INDEX "public"."IDX_fe7c6be083cb9b4397b2164927"`);
