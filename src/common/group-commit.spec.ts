@@ -50,4 +50,28 @@ describe('GroupCommit', () => {
     expect(settled.every((s) => s.status === 'rejected')).toBe(true);
     expect(r.writes).toEqual([[1], [2, 3]]);
   });
+
+  it('never writes two items of one serial key together, and keeps their order', async () => {
+    const r = recorder();
+    const groups = new GroupCommit(r.write, { maxInFlight: 1, maxPerWrite: 10, isItemError: itemError, serialKey: (i: number) => (i % 2 === 0 ? 'even' : null) });
+    r.hold();
+    const first = groups.submit(2);
+    const rest = [1, 4, 3, 6, 5].map((i) => groups.submit(i));
+    r.release();
+    expect(await Promise.all([first, ...rest])).toEqual([20, 10, 40, 30, 60, 50]);
+    expect(r.writes).toEqual([[2], [1, 4, 3, 5], [6]]);
+  });
+
+  it('holds an item back while another of its key is in flight, and lets the others go', async () => {
+    const r = recorder();
+    const groups = new GroupCommit(r.write, { maxInFlight: 2, maxPerWrite: 10, isItemError: itemError, serialKey: (i: number) => (i % 2 === 0 ? 'even' : null) });
+    r.hold();
+    const first = groups.submit(2);
+    const second = groups.submit(4);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.writes).toEqual([[2]]);
+    r.release();
+    expect(await Promise.all([first, second])).toEqual([20, 40]);
+    expect(r.writes).toEqual([[2], [4]]);
+  });
 });

@@ -4,12 +4,17 @@ interface Waiting<T, R> {
   reject: (error: unknown) => void;
 }
 
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<T = unknown> {
   /** Writes in flight at once; items submitted meanwhile wait and go together in the next write. */
   maxInFlight: number;
   maxPerWrite: number;
   /** An error caused by one item's values: the others of its write are written again one by one. */
   isItemError: (error: unknown) => boolean;
+  /**
+   * Items with the same key (null: none) never share a write nor go while another with that key is
+   * in flight: each waits for the previous one's commit, in the order submitted.
+   */
+  serialKey?: (item: T) => string | null;
 }
 
 /**
@@ -21,12 +26,13 @@ export interface GroupCommitOptions {
  */
 export class GroupCommit<T, R> {
   private readonly waiting: Waiting<T, R>[] = [];
+  private readonly busyKeys = new Set<string>();
   private inFlight = 0;
 
   constructor(
     /** Writes the items, returning one result per item in the same order. */
     private readonly write: (items: T[]) => Promise<R[]>,
-    private readonly options: GroupCommitOptions,
+    private readonly options: GroupCommitOptions<T>,
   ) {}
 
   submit(item: T): Promise<R> {
@@ -38,13 +44,37 @@ export class GroupCommit<T, R> {
 
   private next(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
-      const group = this.waiting.splice(0, this.options.maxPerWrite);
+      const { group, keys } = this.takeGroup();
+      if (group.length === 0) return; // all that waits is behind an item in flight
       this.inFlight += 1;
       void this.writeGroup(group).finally(() => {
         this.inFlight -= 1;
+        for (const key of keys) this.busyKeys.delete(key);
         this.next();
       });
     }
+  }
+
+  private takeGroup(): { group: Waiting<T, R>[]; keys: string[] } {
+    const serialKey = this.options.serialKey;
+    if (!serialKey) return { group: this.waiting.splice(0, this.options.maxPerWrite), keys: [] };
+    const group: Waiting<T, R>[] = [];
+    const keys: string[] = [];
+    const blocked = new Set<string>();
+    for (let i = 0; i < this.waiting.length && group.length < this.options.maxPerWrite; ) {
+      const key = serialKey(this.waiting[i]!.item);
+      if (key !== null && (this.busyKeys.has(key) || blocked.has(key))) {
+        blocked.add(key);
+        i += 1;
+        continue;
+      }
+      if (key !== null) {
+        this.busyKeys.add(key);
+        keys.push(key);
+      }
+      group.push(this.waiting.splice(i, 1)[0]!);
+    }
+    return { group, keys };
   }
 
   private async writeGroup(group: Waiting<T, R>[]): Promise<void> {

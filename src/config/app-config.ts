@@ -179,6 +179,15 @@ export class AppConfig {
   @Min(0)
   LMS_CACHE_TTL_MS = 5 * 60 * 1000;
 
+  /**
+   * A callback without reportUrl whose bytes equal the student's latest stored callback is a
+   * repeat of it only within this long (README "Repeats").
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  CALLBACK_REPEAT_WINDOW_MS = 10 * 60 * 1000;
+
   /** How often the outbox relay looks for stored syncs that are not in the queue. */
   @Transform(toInt)
   @IsInt()

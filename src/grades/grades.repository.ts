@@ -30,28 +30,28 @@ export class GradesRepository {
   async forCourse(lmsCourseId: number): Promise<CourseGradeRow[]> {
     const rows = (await this.db.query(
       `WITH latest AS (
-         SELECT DISTINCT ON (s.mapping_id, s.user_ref)
-                s.mapping_id, s.user_ref, s.id AS sync_id, s.state, s.reason, s.lms_user_id,
+         SELECT DISTINCT ON (s.mapping_id, s.student_key)
+                s.mapping_id, s.student_key, s.user_ref, s.id AS sync_id, s.state, s.reason, s.lms_user_id,
                 sub.id AS submission_id, sub.scores, sub.received_at
            FROM syncs s
            JOIN mappings m ON m.id = s.mapping_id
            JOIN submissions sub ON sub.id = s.submission_id
           WHERE m.lms_course_id = $1
-          ORDER BY s.mapping_id, s.user_ref, sub.received_at DESC, sub.seq DESC
+          ORDER BY s.mapping_id, s.student_key, sub.received_at DESC, sub.seq DESC
        ), held AS (
-         SELECT DISTINCT ON (s.mapping_id, s.user_ref)
-                s.mapping_id, s.user_ref, s.grade, s.synced_at, s.lms_user_id
+         SELECT DISTINCT ON (s.mapping_id, s.student_key)
+                s.mapping_id, s.student_key, s.grade, s.synced_at, s.lms_user_id
            FROM syncs s
            JOIN mappings m ON m.id = s.mapping_id
           WHERE m.lms_course_id = $1 AND s.state = 'synced'
-          ORDER BY s.mapping_id, s.user_ref, s.synced_at DESC NULLS LAST, s.seq DESC
+          ORDER BY s.mapping_id, s.student_key, s.synced_at DESC NULLS LAST, s.seq DESC
        )
        SELECT l.mapping_id, m.target, m.score_field, l.user_ref, COALESCE(l.lms_user_id, h.lms_user_id) AS lms_user_id,
               l.submission_id, l.scores, l.received_at, l.sync_id, l.state, l.reason,
               h.grade AS synced_grade, h.synced_at
          FROM latest l
          JOIN mappings m ON m.id = l.mapping_id
-         LEFT JOIN held h ON h.mapping_id = l.mapping_id AND h.user_ref = l.user_ref
+         LEFT JOIN held h ON h.mapping_id = l.mapping_id AND h.student_key = l.student_key
         ORDER BY m.created_at, m.id, l.user_ref`,
       [lmsCourseId],
     )) as GradeRowRecord[];

@@ -4,10 +4,16 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { GroupCommit } from '../common/group-commit';
+import { AppConfig } from '../config/app-config';
 import { SubmissionEntity } from '../submissions/submission.entity';
-import { MATCHES } from '../sync/sync-matching';
+import { MATCHES, studentKeySql } from '../sync/sync-matching';
 
-export type NewSubmission = Omit<SubmissionEntity, 'id' | 'seq' | 'receivedAt' | 'assessment'>;
+export type NewSubmission = Omit<SubmissionEntity, 'id' | 'seq' | 'receivedAt' | 'assessment' | 'dedupeHash'> & {
+  /** The attempt's identity when the callback has a reportUrl; null: the statement decides (see STORE). */
+  dedupeHash: string | null;
+  /** When an earlier try of this very callback was answered 503 (README "Attempt policies"); else null. */
+  firstSeenAt: Date | null;
+};
 
 export interface StoredSubmission {
   submissionId: string;
@@ -28,6 +34,7 @@ const COLUMNS: [keyof NewSubmission, string, string][] = [
   ['scores', 'scores', 'jsonb'],
   ['reportUrl', 'report_url', 'text'],
   ['version', 'version', 'text'],
+  ['bodyHash', 'body_hash', 'text'],
   ['rawBody', 'raw_body', 'text'],
   ['contentType', 'content_type', 'text'],
   ['rawQuery', 'raw_query', 'text'],
@@ -35,35 +42,56 @@ const COLUMNS: [keyof NewSubmission, string, string][] = [
   ['signedMappingId', 'signed_mapping_id', 'uuid'],
 ];
 const NAMES = COLUMNS.map(([, column]) => column).join(', ');
+const FIRST_SEEN = `$${COLUMNS.length + 1}::timestamptz[]`;
+const REPEAT_WINDOW = `$${COLUMNS.length + 2}::double precision`;
 
 /**
  * Stores callbacks and one pending sync per matching mapping in ONE statement (one round trip, and
  * atomic without an explicit transaction), for one callback or for several that arrived together.
  * A repeat of a stored attempt hits the unique dedupe_hash and inserts nothing, also when the
  * repeats arrive at the same moment or in the same statement (the first one is stored).
+ *
+ * A callback without reportUrl gets its identity here: the same bytes as the student's latest
+ * stored callback (`last`), received within the repeat window, make it a repeat of that one (its
+ * key); anything else is a new attempt, keyed by its bytes and the callback it follows, so that
+ * 7, 4.5, 7 are three attempts while two concurrent copies of one callback still share one key.
+ * Intake sends one such callback of a student at a time (see `studentOf`), so `last` is current.
  */
 const STORE = `
   WITH input AS (
-    SELECT * FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')}) WITH ORDINALITY AS t(${NAMES}, ord)
+    SELECT * FROM unnest(${COLUMNS.map(([, , type], i) => `$${i + 1}::${type}[]`).join(', ')}, ${FIRST_SEEN})
+      WITH ORDINALITY AS t(${NAMES}, first_seen_at, ord)
+  ), keyed AS (
+    SELECT i.*, coalesce(i.dedupe_hash, CASE
+             WHEN last.body_hash = i.body_hash AND last.received_at > clock_timestamp() - make_interval(secs => ${REPEAT_WINDOW} / 1000)
+             THEN last.dedupe_hash
+             ELSE 'body:' || i.body_hash || ':after:' || coalesce(last.id::text, 'none') END) AS attempt_key
+      FROM input i LEFT JOIN LATERAL (
+        SELECT prev.id, prev.body_hash, prev.dedupe_hash, prev.received_at FROM submissions prev
+         WHERE i.dedupe_hash IS NULL AND prev.assessment_id = i.assessment_id AND prev.user_ref = i.user_ref
+           AND prev.speechace_quiz_id = i.speechace_quiz_id
+           AND prev.query_course_id IS NOT DISTINCT FROM i.query_course_id AND prev.query_test_id IS NOT DISTINCT FROM i.query_test_id
+         ORDER BY prev.seq DESC LIMIT 1) last ON true
   ), sub AS (
     INSERT INTO submissions (${NAMES}, received_at)
-    SELECT ${NAMES}, clock_timestamp() FROM input ORDER BY ord
+    SELECT ${NAMES.replace('dedupe_hash', 'attempt_key')}, coalesce(first_seen_at, clock_timestamp()) FROM keyed ORDER BY ord
     ON CONFLICT (dedupe_hash) DO NOTHING
     RETURNING *
   ), created AS (
-    INSERT INTO syncs (submission_id, mapping_id, user_ref, state, source_score)
-    SELECT sub.id, m.id, sub.user_ref, 'pending', (sub.scores ->> m.score_field)::double precision
+    INSERT INTO syncs (submission_id, mapping_id, user_ref, student_key, state, source_score)
+    SELECT sub.id, m.id, sub.user_ref, ${studentKeySql('sub.user_ref', 'm.user_match')}, 'pending', (sub.scores ->> m.score_field)::double precision
       FROM sub JOIN mappings m ON ${MATCHES}
      ORDER BY sub.seq, m.created_at
     RETURNING id, submission_id, mapping_id, state, attempt_count, seq
   )
-  SELECT sub.dedupe_hash, sub.id AS submission_id, created.id, created.mapping_id, created.state, created.attempt_count
-    FROM sub LEFT JOIN created ON created.submission_id = sub.id
-   ORDER BY sub.seq, created.seq`;
+  SELECT keyed.ord, keyed.attempt_key AS dedupe_hash, sub.id AS submission_id, created.id, created.mapping_id, created.state, created.attempt_count
+    FROM keyed LEFT JOIN sub ON sub.dedupe_hash = keyed.attempt_key LEFT JOIN created ON created.submission_id = sub.id
+   ORDER BY keyed.ord, created.seq`;
 
 interface StoredRow {
+  ord?: string;
   dedupe_hash: string;
-  submission_id: string;
+  submission_id: string | null;
   id: string | null;
   mapping_id: string;
   state: string;
@@ -80,34 +108,47 @@ interface StoredRow {
 @Injectable()
 export class IntakeRepository {
   private readonly pool: Pool;
-  private readonly groups = new GroupCommit<NewSubmission, StoredSubmission | null>((submissions) => this.insert(submissions), {
+  private readonly groups = new GroupCommit<NewSubmission, StoredSubmission | string>((submissions) => this.insert(submissions), {
     maxInFlight: 4,
     maxPerWrite: 64,
     isItemError: isRowError,
+    serialKey: studentOf,
   });
 
-  constructor(@InjectDataSource() db: DataSource) {
+  constructor(
+    @InjectDataSource() db: DataSource,
+    private readonly config: AppConfig,
+  ) {
     this.pool = (db.driver as PostgresDriver).master as Pool;
   }
 
   async store(submission: NewSubmission): Promise<StoredSubmission> {
-    return (await this.groups.submit(submission)) ?? this.existing(submission.dedupeHash);
+    const stored = await this.groups.submit(submission);
+    return typeof stored === 'string' ? this.existing(stored) : stored;
   }
 
-  /** What each submission became, in order: null for a repeat of a stored attempt (and for the later ones of a repeat within the group). */
-  private async insert(submissions: NewSubmission[]): Promise<(StoredSubmission | null)[]> {
-    const values = COLUMNS.map(([key]) => submissions.map((s) => (key === 'scores' ? JSON.stringify(s.scores) : s[key])));
+  /**
+   * What each submission became, in order: the identity (dedupe key) of the stored attempt it
+   * repeats, for a repeat (and for the later ones of a repeat within the group).
+   */
+  private async insert(submissions: NewSubmission[]): Promise<(StoredSubmission | string)[]> {
+    const values: unknown[] = COLUMNS.map(([key]) => submissions.map((s) => (key === 'scores' ? JSON.stringify(s.scores) : s[key])));
+    values.push(submissions.map((s) => s.firstSeenAt?.toISOString() ?? null), this.config.CALLBACK_REPEAT_WINDOW_MS);
     const { rows } = await this.pool.query<StoredRow>({ name: 'intake-store', text: STORE, values });
+    const keys: string[] = [];
     const byHash = new Map<string, StoredSubmission>();
     for (const row of rows) {
+      keys[Number(row.ord) - 1] = row.dedupe_hash;
+      if (row.submission_id === null) continue;
       let stored = byHash.get(row.dedupe_hash);
       if (!stored) byHash.set(row.dedupe_hash, (stored = { submissionId: row.submission_id, duplicate: false, syncs: [] }));
-      if (row.id !== null) stored.syncs.push(toSync(row));
+      if (row.id !== null && !stored.syncs.some((s) => s.id === row.id)) stored.syncs.push(toSync(row));
     }
-    return submissions.map((s) => {
-      const stored = byHash.get(s.dedupeHash);
-      byHash.delete(s.dedupeHash); // a second callback with the same hash in this group is a repeat
-      return stored ?? null;
+    return submissions.map((_, i) => {
+      const key = keys[i]!;
+      const stored = byHash.get(key);
+      byHash.delete(key); // a second callback with the same key in this group is a repeat
+      return stored ?? key;
     });
   }
 
@@ -118,8 +159,13 @@ export class IntakeRepository {
         WHERE sub.dedupe_hash = $1 ORDER BY s.seq`,
       [dedupeHash],
     );
-    return { submissionId: rows[0]!.submission_id, duplicate: true, syncs: rows.filter((r) => r.id !== null).map(toSync) };
+    return { submissionId: rows[0]!.submission_id!, duplicate: true, syncs: rows.filter((r) => r.id !== null).map(toSync) };
   }
+}
+
+/** Callbacks without reportUrl of one student at one test are stored one statement after another (see STORE). */
+function studentOf(s: NewSubmission): string | null {
+  return s.dedupeHash === null ? JSON.stringify([s.assessmentId, s.speechaceQuizId, s.userRef, s.queryCourseId, s.queryTestId]) : null;
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): errors of one row's values. */

@@ -9,6 +9,7 @@ import { parseCallbackBody } from './callback-body.parser';
 import { stripCallbackKey, stripFormKey } from './callback-key.stripper';
 import { CallbackFields, CallbackQuery, readCallbackFields } from './callback-fields';
 import { IntakeRepository } from './intake.repository';
+import { RefusedCallbacks } from './refused-callbacks';
 
 export interface CallbackRequest {
   rawBody: Buffer;
@@ -34,6 +35,7 @@ export interface CallbackReceipt {
 @Injectable()
 export class IntakeService {
   private readonly logger = new Logger(IntakeService.name);
+  private readonly refused = new RefusedCallbacks();
 
   constructor(
     private readonly intake: IntakeRepository,
@@ -46,10 +48,15 @@ export class IntakeService {
   async receive(request: CallbackRequest): Promise<CallbackReceipt> {
     const body = parseCallbackBody(request.rawBody, request.contentType);
     const fields = readCallbackFields(body, request.query);
+    // The key is checked below and kept only as a hash: the stored body and query are without it,
+    // and the bytes that identify a callback (README "Repeats") are the stored ones.
+    const storedBody = stripCallbackKey(request.rawBody.toString('utf8'), request.contentType);
+    const storedQuery = request.rawQuery === null ? null : stripFormKey(request.rawQuery);
+    const hashOfBytes = bodyHash(storedBody, storedQuery);
     if (!fields.key) throw new UnauthorizedException('The callback has no key: Speechace sends the assessment key in "key"');
     const signedMappingId = this.verifiedSignature(fields);
 
-    const found = await this.storage(request, () => this.keys.find(fields.speechaceCourseId));
+    const found = await this.storage(request, hashOfBytes, () => this.keys.find(fields.speechaceCourseId));
     if (!found) {
       throw new NotFoundException(`No assessment is registered for Speechace courseId "${fields.speechaceCourseId}"`);
     }
@@ -59,9 +66,11 @@ export class IntakeService {
       throw new UnauthorizedException('The key does not match this assessment');
     }
 
-    const stored = await this.storage(request, () =>
+    const stored = await this.storage(request, hashOfBytes, () =>
       this.intake.store({
-        dedupeHash: dedupeHash(found.assessmentId, fields),
+        dedupeHash: fields.reportUrl === null ? null : dedupeHash(found.assessmentId, fields),
+        bodyHash: hashOfBytes,
+        firstSeenAt: this.refused.firstSeen(hashOfBytes),
         assessmentId: found.assessmentId,
         speechaceCourseId: fields.speechaceCourseId,
         speechaceQuizId: fields.speechaceQuizId,
@@ -72,14 +81,14 @@ export class IntakeService {
         scores: fields.scores,
         reportUrl: fields.reportUrl,
         version: fields.version,
-        // The key is checked above and kept only as a hash: the stored body and query are without it.
-        rawBody: stripCallbackKey(request.rawBody.toString('utf8'), request.contentType),
+        rawBody: storedBody,
         contentType: request.contentType ?? null,
-        rawQuery: request.rawQuery === null ? null : stripFormKey(request.rawQuery),
+        rawQuery: storedQuery,
         sourceIp: request.sourceIp,
         signedMappingId,
       }),
     );
+    this.refused.forget(hashOfBytes);
     if (!stored.duplicate) this.wakeups.notify(stored.syncs);
     return {
       submissionId: stored.submissionId,
@@ -98,19 +107,28 @@ export class IntakeService {
     return signature.mappingId;
   }
 
-  /** The database is the promise we make: when it cannot answer, say 503 so the sender retries. */
-  private async storage<T>(request: CallbackRequest, work: () => Promise<T>): Promise<T> {
+  /**
+   * The database is the promise we make: when it cannot answer, say 503 so the sender retries,
+   * and remember when these bytes first came, so the retry keeps its place among the attempts.
+   */
+  private async storage<T>(request: CallbackRequest, hashOfBytes: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
+      this.refused.remember(hashOfBytes);
       this.logger.error(`could not store a callback (request ${request.requestId}): ${(error as Error).message}`);
       throw new ServiceUnavailableException('The callback could not be stored right now; please retry');
     }
   }
 }
 
-/** One attempt = same assessment, quiz, LMS user, embedding ids and report (or scores, if no report URL). */
+/** With a reportUrl, one attempt = same assessment, quiz, LMS user, embedding ids and report. (Without one, see IntakeRepository.) */
 export function dedupeHash(assessmentId: string, f: CallbackFields): string {
-  const identity = [assessmentId, f.speechaceQuizId, f.userRef, f.queryCourseId, f.queryTestId, f.reportUrl ?? JSON.stringify(f.scores)];
+  const identity = [assessmentId, f.speechaceQuizId, f.userRef, f.queryCourseId, f.queryTestId, f.reportUrl];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+}
+
+/** The callback's bytes: body and query (the migration AttemptIdentity computes the same in SQL). */
+export function bodyHash(rawBody: string, rawQuery: string | null): string {
+  return createHash('sha256').update(`${rawBody}\n${rawQuery ?? ''}`).digest('hex');
 }

@@ -1,3 +1,4 @@
+import { studentKeySql } from '../sync/sync-matching';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
@@ -103,6 +104,10 @@ export class MappingsService {
     const warnings = dto.target || dto.lmsCourseId !== undefined ? await this.targets.validate(mapping.connectionId, mapping.lmsCourseId, mapping.target) : [];
     const after = MappingView.of(await this.mappings.save(mapping));
     if (before.enabled !== after.enabled) await this.pauses.mappingChanged(id, after.enabled);
+    if (before.userMatch !== after.userMatch) {
+      // Which references name the same student depends on how users are matched.
+      await this.db.query(`UPDATE syncs SET student_key = ${studentKeySql('user_ref', '$2')} WHERE mapping_id = $1`, [id, after.userMatch]);
+    }
     await this.audit.record(actor, 'mapping.update', 'mapping', id, before, after);
     return withWarnings(after, warnings);
   }

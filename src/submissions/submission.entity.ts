@@ -12,6 +12,7 @@ export interface SubmissionScores {
 /** One received callback, stored as it came. Never changed, never deleted by the service. */
 @Entity('submissions')
 @Index(['assessmentId', 'receivedAt'])
+@Index(['assessmentId', 'userRef', 'seq'])
 export class SubmissionEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -61,6 +62,10 @@ export class SubmissionEntity {
   @Column({ type: 'text', nullable: true })
   version!: string | null;
 
+  /** SHA-256 of the stored body and query: a callback without reportUrl is a repeat only of the same bytes (README "Repeats"). */
+  @Column({ name: 'body_hash', type: 'text', nullable: true })
+  bodyHash!: string | null;
+
   @Column({ name: 'raw_body', type: 'text' })
   rawBody!: string;
 
@@ -77,6 +82,7 @@ export class SubmissionEntity {
   @Column({ name: 'source_ip', type: 'text', nullable: true })
   sourceIp!: string | null;
 
+  /** When the service first saw the callback: a retry of one answered 503 keeps the first try's time. */
   @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
   receivedAt!: Date;
 }

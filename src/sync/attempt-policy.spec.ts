@@ -1,15 +1,22 @@
 import { AttemptPolicy } from '../mappings/mapping.entity';
-import { attemptPolicyObjection, RivalAttempt, ThisAttempt } from './attempt-policy';
+import { Attempt, attemptPolicyObjection as objectionOf, Gradable, RivalAttempt } from './attempt-policy';
 import { SyncState } from './sync.entity';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute));
 
-function self(score: number, minute: number, submissionId = `s-self`): ThisAttempt {
-  return { score, receivedAt: at(minute), submissionId };
+/** The 0–9 scale. */
+const onScale: Gradable = (score) => score !== null && score >= 0 && score <= 9;
+const attemptPolicyObjection = (policy: AttemptPolicy, me: Attempt, rivals: RivalAttempt[]) => objectionOf(policy, me, rivals, onScale);
+
+/** Arrival order follows the submission id, as seq does. */
+const seqOf = (id: string) => id.split('').reduce((n, c) => n * 256 + c.charCodeAt(0), 0);
+
+function self(score: number, minute: number, submissionId = `s-self`): Attempt {
+  return { score, receivedAt: at(minute), submissionId, seq: seqOf(submissionId) };
 }
 
 function rival(score: number | null, minute: number, state: SyncState = 'synced', submissionId = `s-${minute}-${score}`): RivalAttempt {
-  return { syncId: `sync-${submissionId}`, submissionId, state, sourceScore: score, receivedAt: at(minute) };
+  return { syncId: `sync-${submissionId}`, submissionId, state, score, receivedAt: at(minute), seq: seqOf(submissionId) };
 }
 
 describe.each<AttemptPolicy>(['latest', 'first', 'highest'])('policy %s', (policy) => {
@@ -17,9 +24,19 @@ describe.each<AttemptPolicy>(['latest', 'first', 'highest'])('policy %s', (polic
     expect(attemptPolicyObjection(policy, self(5, 10), [])).toBeNull();
   });
 
-  it.each<SyncState>(['blocked', 'failed', 'skipped'])('ignores a rival that is %s (it will never be graded)', (state) => {
-    const rivals = [rival(9, 0, state), rival(9, 20, state)];
+  it('ignores a rival that failed (it will never be graded)', () => {
+    const rivals = [rival(9, 0, 'failed'), rival(9, 20, 'failed')];
     expect(attemptPolicyObjection(policy, self(5, 10), rivals)).toBeNull();
+  });
+
+  it('ignores rivals whose score is missing or outside the scale, whatever their state', () => {
+    const rivals = [rival(12, 0, 'pending'), rival(12, 20, 'queued'), rival(null, 30, 'pending'), rival(9.5, 40, 'skipped')];
+    expect(attemptPolicyObjection(policy, self(5, 10), rivals)).toBeNull();
+  });
+
+  it.each<SyncState>(['skipped', 'blocked', 'paused'])('lets a gradable rival that is %s compete (it lost, held, or waits; it is still an attempt)', (state) => {
+    const objection = attemptPolicyObjection(policy, self(5, 10), [rival(9, 0, state, 'a'), rival(9, 20, state, 'z')]);
+    expect(objection).not.toBeNull();
   });
 
   it('grades exactly one of a group of live attempts', () => {
@@ -51,7 +68,7 @@ describe('latest', () => {
     expect(attemptPolicyObjection('latest', self(1, 10), [rival(9, 0), rival(8, 5, 'pending')])).toBeNull();
   });
 
-  it('breaks a tie on arrival time by submission id', () => {
+  it('breaks a tie on arrival time by arrival order', () => {
     expect(attemptPolicyObjection('latest', self(5, 10, 'b'), [rival(5, 10, 'synced', 'a')])).toBeNull();
     expect(attemptPolicyObjection('latest', self(5, 10, 'a'), [rival(5, 10, 'synced', 'b')])).not.toBeNull();
   });
@@ -68,7 +85,7 @@ describe('first', () => {
     expect(attemptPolicyObjection('first', self(1, 10), [rival(9, 20), rival(9, 30)])).toBeNull();
   });
 
-  it('breaks a tie on arrival time by submission id', () => {
+  it('breaks a tie on arrival time by arrival order', () => {
     expect(attemptPolicyObjection('first', self(5, 10, 'a'), [rival(5, 10, 'synced', 'b')])).toBeNull();
     expect(attemptPolicyObjection('first', self(5, 10, 'b'), [rival(5, 10, 'synced', 'a')])).not.toBeNull();
   });

@@ -22,3 +22,9 @@ export class SyncRefused extends Error {
     this.name = 'SyncRefused';
   }
 }
+
+/** The errorCode of an attempt skipped because the attempt policy grades another attempt. */
+export const ATTEMPT_POLICY = 'attempt_policy';
+
+/** Failures that belong to the attempt's own data: such an attempt never competed, so no rival waits on it. */
+export const OWN_DATA_FAILURES: readonly string[] = ['score_missing', 'score_out_of_scale'];

@@ -13,7 +13,7 @@ export const OPEN_SYNC_STATES: readonly SyncState[] = ['pending', 'queued'];
 @Check('ck_syncs_state', `state IN ('pending', 'queued', 'paused', 'synced', 'blocked', 'failed', 'skipped')`)
 @Unique('uq_syncs_submission_mapping', ['submissionId', 'mappingId'])
 @Index(['state', 'nextAttemptAt'])
-@Index(['mappingId', 'userRef'])
+@Index(['mappingId', 'studentKey'])
 export class SyncEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -40,6 +40,14 @@ export class SyncEntity {
   /** Copied from the submission so attempt policies can compare attempts of one user cheaply. */
   @Column({ name: 'user_ref', type: 'text' })
   userRef!: string;
+
+  /**
+   * The student as the mapping's userMatch makes Moodle see it (README "Attempt policies"): ids
+   * without leading zeros, e-mails and usernames lower-cased. Claims and attempt policies group by
+   * it, so "04" and "4" are one student.
+   */
+  @Column({ name: 'student_key', type: 'text' })
+  studentKey!: string;
 
   @Column({ type: 'text' })
   state!: SyncState;

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { RivalAttempt } from './attempt-policy';
+import { ATTEMPT_POLICY } from './sync-outcome';
 import { RecordedLmsCall, SyncAttemptEntity } from './sync-attempt.entity';
 import { SyncOutcome } from './sync-outcome';
 import { SyncEntity, SyncState } from './sync.entity';
@@ -66,15 +67,15 @@ export class SyncRepository {
                 attempt_count = attempt_count + 1, updated_at = now()
           WHERE id IN (
             SELECT id FROM (
-              SELECT DISTINCT ON (s.user_ref) s.id, s.seq, s.id = $2 AS mine
+              SELECT DISTINCT ON (s.student_key) s.id, s.seq, s.id = $2 AS mine
                 FROM syncs s
                WHERE s.mapping_id = $1 AND s.state IN ('pending', 'queued')
                  AND (s.lease_until IS NULL OR s.lease_until < now())
                  AND s.next_attempt_at <= now() + interval '2 seconds'
                  AND NOT EXISTS (SELECT 1 FROM syncs busy
-                                  WHERE busy.mapping_id = s.mapping_id AND busy.user_ref = s.user_ref
+                                  WHERE busy.mapping_id = s.mapping_id AND busy.student_key = s.student_key
                                     AND busy.state IN ('pending', 'queued') AND busy.lease_until >= now())
-               ORDER BY s.user_ref, (s.id = $2) DESC, s.seq
+               ORDER BY s.student_key, (s.id = $2) DESC, s.seq
             ) candidates
             ORDER BY mine DESC, seq
             LIMIT $3)
@@ -157,25 +158,51 @@ export class SyncRepository {
     return row ? { id: row.id, attemptCount: row.attempt_count } : null;
   }
 
-  /** Other attempts of the same students at the same mapping, for the attempt policy: one query for a whole batch. */
-  async rivalsOf(syncs: readonly SyncEntity[]): Promise<Map<string, RivalAttempt[]>> {
+  /**
+   * Other attempts of the same students at the same mapping, for the attempt policy: one query for
+   * a whole batch. A rival is another sync with the same student key, or one already resolved to
+   * the same Moodle user (`lmsUserIds`: sync id → the user it resolved to in this batch).
+   */
+  async rivalsOf(syncs: readonly SyncEntity[], lmsUserIds: ReadonlyMap<string, number>): Promise<Map<string, RivalAttempt[]>> {
     const rivals = new Map<string, RivalAttempt[]>(syncs.map((s) => [s.id, []]));
     if (syncs.length === 0) return rivals;
     const rows = (await this.db.query(
-      `SELECT s.id, s.user_ref, s.submission_id, s.state, s.source_score, sub.received_at
+      `SELECT s.id, s.student_key, s.lms_user_id, s.submission_id, s.state, s.source_score, sub.received_at, sub.seq
          FROM syncs s JOIN submissions sub ON sub.id = s.submission_id
-        WHERE s.mapping_id = $1 AND s.user_ref = ANY($2::text[])`,
-      [syncs[0]!.mappingId, syncs.map((s) => s.userRef)],
-    )) as { id: string; user_ref: string; submission_id: string; state: SyncState; source_score: number | null; received_at: Date }[];
+        WHERE s.mapping_id = $1 AND (s.student_key = ANY($2::text[]) OR s.lms_user_id = ANY($3::int[]))`,
+      [syncs[0]!.mappingId, syncs.map((s) => s.studentKey), [...new Set(lmsUserIds.values())]],
+    )) as { id: string; student_key: string; lms_user_id: number | null; submission_id: string; state: SyncState; source_score: number | null; received_at: Date; seq: string }[];
     for (const sync of syncs) {
+      const userId = lmsUserIds.get(sync.id);
+      // A batch-mate resolved to the same user is a rival too, though its row does not say so yet.
+      const sameUser = (r: { id: string; student_key: string; lms_user_id: number | null }) =>
+        r.student_key === sync.studentKey || (userId !== undefined && (r.lms_user_id === userId || lmsUserIds.get(r.id) === userId));
       rivals.set(
         sync.id,
         rows
-          .filter((r) => r.user_ref === sync.userRef && r.id !== sync.id)
-          .map((r) => ({ syncId: r.id, submissionId: r.submission_id, state: r.state, sourceScore: r.source_score, receivedAt: r.received_at })),
+          .filter((r) => r.id !== sync.id && sameUser(r))
+          .map((r) => ({ syncId: r.id, submissionId: r.submission_id, state: r.state, score: r.source_score, receivedAt: r.received_at, seq: Number(r.seq) })),
       );
     }
     return rivals;
+  }
+
+  /**
+   * Attempts that lost to a rival which then failed are decided again (README "Attempt policies"):
+   * the mapping's syncs of these students skipped by the attempt policy go back to pending,
+   * counting attempts afresh. Returns them, to be enqueued.
+   */
+  async redecideLosers(mappingId: string, studentKeys: readonly string[]): Promise<SyncRef[]> {
+    if (studentKeys.length === 0) return [];
+    const [rows] = (await this.db.query(
+      `UPDATE syncs s SET state = 'pending', reason = 're-deciding: the attempt that won failed', retry_base = s.attempt_count,
+              next_attempt_at = now(), updated_at = now()
+        WHERE s.mapping_id = $1 AND s.student_key = ANY($2::text[]) AND s.state = 'skipped'
+          AND EXISTS (SELECT 1 FROM sync_attempts a WHERE a.sync_id = s.id AND a.number = s.attempt_count AND a.error_code = $3)
+        RETURNING s.id, s.attempt_count`,
+      [mappingId, studentKeys, ATTEMPT_POLICY],
+    )) as [{ id: string; attempt_count: number }[], number];
+    return rows.map((r) => ({ id: r.id, attemptCount: r.attempt_count }));
   }
 
   /**

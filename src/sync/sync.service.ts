@@ -4,7 +4,7 @@ import { MappingEntity } from '../mappings/mapping.entity';
 import { LmsSessions } from '../lms/lms-sessions';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
-import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
+import { GradeItemRef, MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { MoodleUserDirectory } from '../lms/moodle/moodle-user.directory';
 import { MoodleGradeItem } from '../lms/moodle/moodle.types';
 import { attemptPolicyObjection, RivalAttempt } from './attempt-policy';
@@ -13,7 +13,7 @@ import { backoffDelayMs } from './retry-policy';
 import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
 import { callsForStudent } from './attempt-calls';
 import { RecordedLmsCall } from './sync-attempt.entity';
-import { SyncOutcome, SyncRefused } from './sync-outcome';
+import { ATTEMPT_POLICY, OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { ClaimLease, LEASE_LOST } from './claim-lease';
 import { SyncQueue } from './sync.queue';
@@ -27,6 +27,16 @@ interface Candidate {
 }
 
 type Outcomes = Map<string, SyncOutcome>;
+type Settle = (sync: SyncEntity, outcome: SyncOutcome) => void;
+
+/**
+ * Permanent errors that say nothing about one entry of a write call: the same call would fail
+ * for any student, so a refused batch is not split for them.
+ */
+const CALL_WIDE_ERRORS = new Set([
+  'invalidtoken', 'accessexception', 'wsaccessusersuspended', 'nopermissions', 'nopermissiontoviewgrades',
+  'invalidcoursemodule', 'errorcoursecontextnotvalid', 'token_undecryptable',
+]);
 
 /**
  * Where a sync changes state. A job names one sync; the worker claims it together with the other
@@ -94,6 +104,7 @@ export class SyncService {
     if (applied.size < batch.length) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${batch.length - applied.size} sync(s) were taken over by another worker; their outcome here was not recorded`);
     const retrying = retries.retry?.syncs.filter((s) => applied.has(s.id)) ?? [];
     if (retrying.length > 0) await this.queue.enqueue(retrying, retries.retry!.delayMs);
+    await this.redecideLosersOf(mapping, [...finishes, ...retries.finishes].filter((f) => applied.has(f.sync.id)));
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
     this.logger.log(`job ${jobId}, mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
@@ -118,7 +129,7 @@ export class SyncService {
     }
     if (scored.length === 0) return;
 
-    const userIds = await this.users.resolveUserIds(lms, mapping.connectionId, mapping.userMatch, scored.map((s) => s.sync.userRef));
+    const userIds = await this.users.resolveUserIds(lms, mapping.connectionId, mapping.userMatch, scored.map((s) => s.sync.userRef), mapping.lmsCourseId);
     const enrolled: { sync: SyncEntity; score: number; userId: number }[] = [];
     for (const { sync, score } of scored) {
       const userId = userIds.get(sync.userRef)!;
@@ -139,7 +150,7 @@ export class SyncService {
 
     const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
     const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
-    const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync));
+    const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync), lmsUserIds);
     const toWrite: Candidate[] = [];
     for (const { sync, score, userId } of enrolled) {
       const item = before.get(userId)!;
@@ -150,26 +161,95 @@ export class SyncService {
     }
     if (toWrite.length === 0) return;
 
-    // Calls of at most SYNC_BATCH_SIZE grades, then one read-back for all of them. Should a later
-    // call fail, the grades already written are not lost: their retry reads Moodle first and finds them.
+    await this.write(lms, ref, toWrite, settle);
+  }
+
+  /**
+   * Calls of at most SYNC_BATCH_SIZE grades, then one read-back for all that were sent. A call
+   * settles only its own syncs: a permanent error fails them (Moodle has no transaction, so the
+   * calls before it stand and are read back like any other), and a call refused for one entry is
+   * split: the read-back tells which of its entries landed before the bad one, and the others are
+   * written one at a time, each with its own outcome. A transient error stops the writing; what
+   * was sent is still read back, and the rest retries (the retry reads Moodle first).
+   */
+  private async write(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, toWrite: Candidate[], settle: Settle): Promise<void> {
     const written: Candidate[] = [];
-    for (let from = 0; from < toWrite.length; from += this.config.SYNC_BATCH_SIZE) {
-      const chunk = toWrite.slice(from, from + this.config.SYNC_BATCH_SIZE);
+    let stop: unknown = null;
+    const send = async (chunk: Candidate[]): Promise<void> => {
       const entries = chunk.map((c) => ({ userId: c.userId, grade: c.grade, feedbackHtml: feedbackHtml(c.sync.submission!.scores, c.sync.submission!.reportUrl) }));
       const settledByAnswer = await this.writer.write(lms, ref, entries);
       if (settledByAnswer) for (const c of chunk) settle(c.sync, { ...settledByAnswer, grade: c.grade, lmsUserId: c.userId });
       else written.push(...chunk);
+    };
+    const failOwn = (chunk: Candidate[], error: LmsError) => {
+      for (const c of chunk) settle(c.sync, { state: 'failed', reason: error.message, errorCode: error.code, grade: c.grade, lmsUserId: c.userId });
+    };
+    for (let from = 0; from < toWrite.length && stop === null; from += this.config.SYNC_BATCH_SIZE) {
+      const chunk = toWrite.slice(from, from + this.config.SYNC_BATCH_SIZE);
+      try {
+        await send(chunk);
+      } catch (error) {
+        if (!isPermanent(error)) {
+          stop = error;
+        } else if (chunk.length === 1 || CALL_WIDE_ERRORS.has(error.code)) {
+          failOwn(chunk, error);
+        } else {
+          stop = await this.writeOneByOne(lms, ref, chunk, send, failOwn, settle);
+        }
+      }
     }
-    if (written.length === 0) return;
-    const after = await this.writer.inspectMany(lms, ref, written.map((c) => c.userId));
-    for (const c of written) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
+    if (written.length > 0) {
+      const after = await this.writer.inspectMany(lms, ref, written.map((c) => c.userId));
+      for (const c of written) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
+    }
+    if (stop !== null) throw stop;
+  }
+
+  /** After a refused call: the entries that landed before the bad one are read back, the others sent alone. Returns a transient error that stopped it, if any. */
+  private async writeOneByOne(
+    lms: MoodleSession,
+    ref: GradeItemRef & { connectionId: string },
+    chunk: Candidate[],
+    send: (chunk: Candidate[]) => Promise<void>,
+    failOwn: (chunk: Candidate[], error: LmsError) => void,
+    settle: Settle,
+  ): Promise<unknown> {
+    const now = await this.writer.inspectMany(lms, ref, chunk.map((c) => c.userId));
+    for (const c of chunk) {
+      if (gradesEqual(now.get(c.userId)!.graderaw, c.grade)) {
+        settle(c.sync, { ...this.writer.outcomeOf(now.get(c.userId)!, c.grade), lmsUserId: c.userId });
+        continue;
+      }
+      try {
+        await send([c]);
+      } catch (error) {
+        if (!isPermanent(error)) return error;
+        failOwn([c], error);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * An attempt that failed may have been the one its rivals lost to: they are decided again. (An
+   * attempt that failed for its own score never competed, so nobody lost to it.)
+   */
+  private async redecideLosersOf(mapping: MappingEntity, finished: readonly Finish[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const { sync, outcome } of finished) {
+      if (outcome.state === 'failed' && !OWN_DATA_FAILURES.includes(outcome.errorCode ?? '')) keys.add(sync.studentKey);
+    }
+    const redecided = await this.syncs.redecideLosers(mapping.id, [...keys]);
+    if (redecided.length > 0) await this.queue.enqueue(redecided);
   }
 
   /** Why this grade must not be written (attempt policy, lock, override, already there), or null to write it. */
   private decide(mapping: MappingEntity, sync: SyncEntity, score: number, grade: number, item: MoodleGradeItem, rivals: RivalAttempt[]): SyncOutcome | null {
     const submission = sync.submission!;
-    const objection = attemptPolicyObjection(mapping.attemptPolicy, { score, receivedAt: submission.receivedAt, submissionId: submission.id }, rivals);
-    if (objection) return { state: 'skipped', reason: objection };
+    const self = { score, receivedAt: submission.receivedAt, submissionId: submission.id, seq: Number(submission.seq) };
+    const gradable = (s: number | null) => s !== null && isWithinScale(s, mapping);
+    const objection = attemptPolicyObjection(mapping.attemptPolicy, self, rivals, gradable);
+    if (objection) return { state: 'skipped', reason: objection, errorCode: ATTEMPT_POLICY };
     try {
       this.writer.assertWritable(item);
     } catch (error) {
@@ -225,6 +305,10 @@ function outcomeOfFailure(failure: unknown): SyncOutcome | null {
   if (failure instanceof SyncRefused) return refusal(failure);
   if (failure instanceof LmsError && failure.kind === 'permanent') return { state: 'failed', reason: failure.message, errorCode: failure.code };
   return null;
+}
+
+function isPermanent(error: unknown): error is LmsError {
+  return error instanceof LmsError && error.kind === 'permanent';
 }
 
 function describe(error: unknown): string {

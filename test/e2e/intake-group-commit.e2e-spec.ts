@@ -32,6 +32,8 @@ describe('intake group commit', () => {
     rawQuery: null,
     sourceIp: '127.0.0.1',
     signedMappingId: null,
+    bodyHash: null,
+    firstSeenAt: null,
     ...overrides,
   });
 

@@ -400,6 +400,15 @@ export class MoodleSimulator {
     this.faults.add(count, fault, opts.wsfunction);
   }
 
+  /**
+   * Every grade write that reaches this student's entry throws `errorcode` (null: no more); the
+   * entries before it in the same call are written, as in Moodle, which has no transaction there.
+   */
+  failWritesFor(userId: number, errorcode: string | null, exception = 'core\\exception\\moodle_exception'): void {
+    if (errorcode === null) this.state.writeFaults.delete(userId);
+    else this.state.writeFaults.set(userId, new MoodleWsError(exception, errorcode, `Simulated failure writing the grade of user ${userId}`));
+  }
+
   clearFaults(): void {
     this.faults.clear();
   }

@@ -526,7 +526,15 @@ export class SimState {
    * assign::apply_grade_to_user() for one mod_assign_save_grade(s) entry. Throws
    * dmlwriteexception like Moodle when the comments plugin would store a NULL comment.
    */
+  /**
+   * Students whose grade write throws (a fault a test sets, standing for whatever Moodle-side error
+   * one student's row can raise). Batches are not atomic: entries before the failing one stay.
+   */
+  readonly writeFaults = new Map<number, Error>();
+
   applyAssignGrade(a: SimAssignment, entry: AssignGradeEntry, graderId: number): void {
+    const fault = this.writeFaults.get(entry.userid);
+    if (fault) throw fault;
     const k = key(a.id, entry.userid);
     const row = this.ensureAssignGrade(a, entry.userid);
     const original = row.grade;

@@ -484,6 +484,11 @@ describe('MoodleSimulator behaviour', () => {
       expect((await by('username', ['student1']))[0]).toMatchObject({ id: 4, fullname: 'Student Number1', email: 'student1@example.com', idnumber: 'S0001' });
       expect((await by('email', ['student2@example.com']))[0].id).toBe(5);
       expect(await by('email', ['nobody@example.com'])).toEqual([]);
+      // As recorded on Moodle 5.0.6 with PostgreSQL: e-mails are compared exactly.
+      expect(await by('email', ['STUDENT1@EXAMPLE.COM'])).toEqual([]);
+      sim.addUser({ id: 8, username: 'student3', email: 'Student3@Example.com' });
+      expect(await by('email', ['student3@example.com'])).toEqual([]);
+      expect((await by('email', ['Student3@Example.com', 'student3@example.com'])).map((u: any) => u.id)).toEqual([8]);
       expect(await by('id', ['abc'])).toEqual(INVALID_PARAMETER);
       expect((await by('lastname', ['x'])).errorcode).toBe('codingerror');
     });

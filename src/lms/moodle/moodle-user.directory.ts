@@ -22,8 +22,18 @@ export class MoodleUserDirectory {
 
   constructor(private readonly config: AppConfig) {}
 
-  /** Resolves many callback user values at once: one Moodle call per 100 uncached values. */
-  async resolveUserIds(lms: MoodleSession, connectionId: string, match: UserMatch, values: readonly string[]): Promise<Map<string, number | SyncRefused>> {
+  /**
+   * Resolves many callback user values at once: one Moodle call per 100 uncached values. An
+   * e-mail that exact lookups miss is looked for, whatever its case, among the e-mails of the
+   * course's participants (`courseId`; one more call, only then).
+   */
+  async resolveUserIds(
+    lms: MoodleSession,
+    connectionId: string,
+    match: UserMatch,
+    values: readonly string[],
+    courseId?: number,
+  ): Promise<Map<string, number | SyncRefused>> {
     const resolved = new Map<string, number | SyncRefused>();
     const unknown: string[] = [];
     for (const value of new Set(values)) {
@@ -33,9 +43,14 @@ export class MoodleUserDirectory {
     }
     for (let i = 0; i < unknown.length; i += LOOKUP_CHUNK) {
       const chunk = unknown.slice(i, i + LOOKUP_CHUNK);
-      const found = await lms.getUsersByField(match, chunk);
+      const found = await lms.getUsersByField(match, lookupValues(match, chunk));
+      let roster: { id: number; email: string }[] | null = null;
       for (const value of chunk) {
-        const users = found.filter((u) => String(u[match] ?? '').toLowerCase() === value.toLowerCase());
+        let users = uniqueById(found.filter((u) => String(u[match] ?? '').toLowerCase() === value.toLowerCase()));
+        if (users.length === 0 && match === 'email' && courseId !== undefined) {
+          roster ??= await lms.getEnrolledUserEmails(courseId);
+          users = uniqueById(roster.filter((u) => u.email.toLowerCase() === value.toLowerCase()));
+        }
         if (users.length === 1) {
           const id = Number(users[0]!.id);
           this.users.set(`${connectionId}|${match}|${value}`, { value: id, at: Date.now() });
@@ -58,7 +73,9 @@ export class MoodleUserDirectory {
     const cacheKey = `${connectionId}|${match}|${value}`;
     const cached = this.fresh(this.users.get(cacheKey), this.config.LMS_CACHE_TTL_MS);
     if (cached !== undefined) return cached;
-    const found = await lms.getUsersByField(match, [value]);
+    const found = uniqueById(
+      (await lms.getUsersByField(match, lookupValues(match, [value]))).filter((u) => String(u[match] ?? '').toLowerCase() === value.toLowerCase()),
+    );
     if (found.length === 0) throw notFound(match, value);
     if (found.length > 1) throw ambiguous(match, value, found.length);
     const id = Number(found[0]!.id);
@@ -92,6 +109,22 @@ const LOOKUP_CAPABILITIES: Record<UserMatch, string> = {
   idnumber: 'moodle/user:viewdetails and moodle/user:viewalldetails',
   email: 'moodle/user:viewdetails and moodle/site:viewuseridentity',
 };
+
+/**
+ * What to ask Moodle for. Moodle on PostgreSQL compares e-mails exactly (recorded on 5.0.6:
+ * STUDENT1@EXAMPLE.COM finds nobody for student1@example.com), so an e-mail is asked for as given
+ * and lower-cased, in the same call; the answer is then matched whatever the case. (A stored
+ * e-mail in mixed case is found only when the callback spells it the same way or lower-cased
+ * matches it; otherwise the course's participants are searched: README "Matching users".)
+ */
+function lookupValues(match: UserMatch, values: readonly string[]): string[] {
+  if (match !== 'email') return [...values];
+  return [...new Set(values.flatMap((v) => [v, v.toLowerCase()]))];
+}
+
+function uniqueById<U extends { id: number }>(users: U[]): U[] {
+  return [...new Map(users.map((u) => [Number(u.id), u])).values()];
+}
 
 function notFound(match: UserMatch, value: string): SyncRefused {
   return new SyncRefused(

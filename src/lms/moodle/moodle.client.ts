@@ -266,6 +266,19 @@ export class MoodleSession {
     return (users as { id: number }[]).map((u) => Number(u.id));
   }
 
+  /** The course's active participants with their e-mail (for matching an e-mail whatever its case). */
+  async getEnrolledUserEmails(courseId: number): Promise<{ id: number; email: string }[]> {
+    const users = await this.call<unknown>('core_enrol_get_enrolled_users', {
+      courseid: courseId,
+      options: [
+        { name: 'onlyactive', value: 1 },
+        { name: 'userfields', value: 'id,email' },
+      ],
+    });
+    if (!Array.isArray(users)) throw invalidShape('core_enrol_get_enrolled_users', 'an array of users');
+    return (users as { id: number; email?: string }[]).map((u) => ({ id: Number(u.id), email: String(u.email ?? '') }));
+  }
+
   /** The grade items one user sees in a course, with their range, locks, overrides and raw grades. */
   async getUserGradeItems(courseId: number, userId: number): Promise<MoodleUserGrades> {
     const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId });

@@ -72,14 +72,14 @@ export const coreGradesUpdateGrades: WsHandler = (ctx, raw) => {
   const byStudent = new Map<number, number>();
   for (const g of params.grades) byStudent.set(g.studentid, g.grade);
   const details = Array.isArray(params.itemdetails) ? undefined : params.itemdetails;
-  return ctx.state.gradeUpdate(
-    params.courseid,
-    module,
-    cm.instance,
-    params.itemnumber,
-    [...byStudent].map(([userid, rawgrade]) => ({ userid, rawgrade })),
-    details && Object.keys(details).length > 0 ? details : undefined,
-  );
+  const entries = [...byStudent].map(([userid, rawgrade]) => ({ userid, rawgrade }));
+  // No transaction: the students before one whose write throws keep their grades.
+  const failing = entries.findIndex((e) => ctx.state.writeFaults.has(e.userid));
+  const update = (grades: typeof entries) =>
+    ctx.state.gradeUpdate(params.courseid, module, cm.instance, params.itemnumber, grades, details && Object.keys(details).length > 0 ? details : undefined);
+  if (failing < 0) return update(entries);
+  if (failing > 0) update(entries.slice(0, failing));
+  throw ctx.state.writeFaults.get(entries[failing]!.userid)!;
 };
 
 /** lib/classes/grades/external/get_gradeitems.php */
