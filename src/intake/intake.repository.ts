@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { GroupCommit } from '../common/group-commit';
+import { withOneRetryOnLostConnection } from '../database/connection-lost';
 import { AppConfig } from '../config/app-config';
 import { SubmissionEntity } from '../submissions/submission.entity';
 import { MATCHES, studentKeySql } from '../sync/sync-matching';
@@ -134,7 +135,8 @@ export class IntakeRepository {
   private async insert(submissions: NewSubmission[]): Promise<(StoredSubmission | string)[]> {
     const values: unknown[] = COLUMNS.map(([key]) => submissions.map((s) => (key === 'scores' ? JSON.stringify(s.scores) : s[key])));
     values.push(submissions.map((s) => s.firstSeenAt?.toISOString() ?? null), this.config.CALLBACK_REPEAT_WINDOW_MS);
-    const { rows } = await this.pool.query<StoredRow>({ name: 'intake-store', text: STORE, values });
+    // Safe to repeat: a statement that did commit before its connection was lost finds its rows as repeats.
+    const { rows } = await withOneRetryOnLostConnection(() => this.pool.query<StoredRow>({ name: 'intake-store', text: STORE, values }));
     const keys: string[] = [];
     const byHash = new Map<string, StoredSubmission>();
     for (const row of rows) {
