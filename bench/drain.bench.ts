@@ -38,6 +38,7 @@ const BATCH_SIZE = 100;
 const TARGET_RATIO_COST = 1.2;
 const TARGET_RATIO_FLAT = 1.5;
 const TARGET_RSS_MB = 250;
+const TIMELINE_MAX_CALLS = 80;
 /** What the service writes for the bench callbacks: overall 7.2 on 0–9 → 80 on the item's 0–100. */
 const EXPECTED_GRADE = 80;
 const WRITE_FUNCTIONS = ['core_grades_update_grades', 'mod_assign_save_grades', 'mod_assign_save_grade'];
@@ -214,6 +215,13 @@ runBench('bench:drain', (timeoutS + 600) * 1000, async (cleanup) => {
   if (drainStats.cost) {
     const c = drainStats.cost;
     console.log(`  PHP workers: ${c.maxBusySeen} of ${c.workers} busy at most; ${c.queuedCalls} calls waited for a worker (at most ${c.maxQueuedSeen} at once)`);
+  }
+  if (calls.length <= TIMELINE_MAX_CALLS) {
+    console.log('\n  when each call of the drain started (after the first post):');
+    for (const c of calls) {
+      const grades = WRITE_FUNCTIONS.includes(c.wsfunction) ? ` (${gradesIn(c)} grades)` : c.params.userid !== undefined ? ` (userid ${c.params.userid})` : '';
+      console.log(`    +${((c.at - startedAt) / 1000).toFixed(1).padStart(5)} s ${c.wsfunction}${grades}`);
+    }
   }
   console.log(`\nThe direct push's calls: ${directCalls.length} (${[...new Set(directCalls.map((c) => c.wsfunction))].join(', ')})`);
   if (moodle === 'flat') {
