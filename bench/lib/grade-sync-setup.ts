@@ -19,11 +19,11 @@ export function newEncryptionKey(): string {
 }
 
 /** A Speechace callback as in the README worked example; `n` makes the attempt distinct (its report URL). */
-export function callbackBody(runId: string, n: number, userId: number): string {
+export function callbackBody(runId: string, n: number, userId: number, speechaceCourseId = SPEECHACE_COURSE_ID): string {
   return JSON.stringify({
     version: '1.0',
     key: CALLBACK_KEY,
-    courseId: Number(SPEECHACE_COURSE_ID),
+    courseId: Number(speechaceCourseId),
     quizId: 456,
     userId: String(userId),
     score: { overall: 7.2, pronunciation: 7.6, fluency: 6.5, vocab: 6.6, grammar: 5.5 },
@@ -43,29 +43,42 @@ async function adminPost(baseUrl: string, token: string, pathname: string, body:
   return JSON.parse(text) as { id: string };
 }
 
-/** Connection, assessment and mapping through the admin API, as the README's worked example does. */
+/**
+ * Connection, assessment and mapping through the admin API, as the README's worked example does.
+ * `course` maps another Speechace course to another Moodle course and item (default: the demo's),
+ * on an existing connection if `connectionId` is given.
+ */
 export async function configureGradeSync(
   serviceUrl: string,
   adminToken: string,
   moodle: { baseUrl: string; token: string },
   target: TargetKind,
+  course?: { speechaceCourseId: string; lmsCourseId: number; instance: number; cmid: number; connectionId?: string },
 ): Promise<{ connectionId: string; assessmentId: string; mappingId: string }> {
-  const connection = await adminPost(serviceUrl, adminToken, '/api/v1/connections', {
-    name: 'Bench Moodle',
-    kind: 'moodle',
-    baseUrl: moodle.baseUrl,
-    token: moodle.token,
-  });
+  const connection = course?.connectionId
+    ? { id: course.connectionId }
+    : await adminPost(serviceUrl, adminToken, '/api/v1/connections', {
+        name: 'Bench Moodle',
+        kind: 'moodle',
+        baseUrl: moodle.baseUrl,
+        token: moodle.token,
+      });
   const assessment = await adminPost(serviceUrl, adminToken, '/api/v1/assessments', {
-    name: 'Bench placement test',
-    speechaceCourseId: SPEECHACE_COURSE_ID,
+    name: `Bench placement test ${course?.speechaceCourseId ?? SPEECHACE_COURSE_ID}`,
+    speechaceCourseId: course?.speechaceCourseId ?? SPEECHACE_COURSE_ID,
     callbackKey: CALLBACK_KEY,
   });
+  const targetOf = (): (typeof TARGETS)[TargetKind] | { type: 'assign'; assignmentId: number; cmid: number } | { type: 'activity'; component: 'mod_lti'; cmid: number; itemNumber: 0 } => {
+    if (!course) return TARGETS[target];
+    return target === 'assign'
+      ? { type: 'assign', assignmentId: course.instance, cmid: course.cmid }
+      : { type: 'activity', component: 'mod_lti', cmid: course.cmid, itemNumber: 0 };
+  };
   const mapping = await adminPost(serviceUrl, adminToken, '/api/v1/mappings', {
     assessmentId: assessment.id,
     connectionId: connection.id,
-    lmsCourseId: LMS_COURSE_ID,
-    target: TARGETS[target],
+    lmsCourseId: course?.lmsCourseId ?? LMS_COURSE_ID,
+    target: targetOf(),
     userMatch: 'id',
     scoreField: 'overall',
     sourceScale: { min: 0, max: 9 },

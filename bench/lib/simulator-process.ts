@@ -1,9 +1,11 @@
 import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import type { SimCall, SimStats } from '../../test/moodle-simulator/types';
+import type { BenchCourse } from './drain-layout';
 
 export type SimRequest =
   | { op: 'configure'; latencyMs: number; perSecond: number }
+  | { op: 'costModel'; workers: number; cores: number }
   | { op: 'callCount' }
   | { op: 'calls' }
   | { op: 'stats' }
@@ -26,10 +28,15 @@ export class SimulatorProcess {
     });
   }
 
-  static start(env: { students: number; firstStudentId: number; courseId: number }): Promise<SimulatorProcess> {
+  /** The demo site plus `students` in `courseId`, or the courses of a drain layout. */
+  static start(env: { students: number; firstStudentId: number; courseId: number } | { layout: BenchCourse[] }): Promise<SimulatorProcess> {
+    const seed =
+      'layout' in env
+        ? { SIM_LAYOUT: JSON.stringify(env.layout) }
+        : { SIM_STUDENTS: String(env.students), SIM_FIRST_STUDENT_ID: String(env.firstStudentId), SIM_COURSE_ID: String(env.courseId) };
     const child = fork(path.join(__dirname, 'simulator-child.ts'), [], {
       execArgv: ['-r', 'ts-node/register'],
-      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', SIM_STUDENTS: String(env.students), SIM_FIRST_STUDENT_ID: String(env.firstStudentId), SIM_COURSE_ID: String(env.courseId) },
+      env: { PATH: process.env.PATH ?? '', TS_NODE_TRANSPILE_ONLY: '1', ...seed },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -42,6 +49,15 @@ export class SimulatorProcess {
 
   configure(latencyMs: number, perSecond: number): Promise<void> {
     return this.ask({ op: 'configure', latencyMs, perSecond }) as Promise<void>;
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Answers cost what they cost a real Moodle, on `workers` PHP workers sharing `cores` CPUs; clears the calls. */
+  useCostModel(workers: number, cores: number): Promise<void> {
+    return this.ask({ op: 'costModel', workers, cores }) as Promise<void>;
   }
 
   callCount(): Promise<number> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http, { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import qs from 'qs';
+import { callCostMs, MOODLE_COSTS, PhpServer, type CallFacts, type CostModel } from './cost-model';
 import { phpJsonEncode, xmlEncodeError, xmlEncodeResult } from './encode';
 import { functionNotAllowedDebugInfo, MoodleWsError, wsErrors } from './errors';
 import { Admission, FaultQueue, type RateLimit, type SimFault } from './faults';
@@ -15,6 +16,8 @@ import type {
   AddGradeItemInput,
   AddUserInput,
   SimCall,
+  SimCostOptions,
+  SimCostStats,
   SimGrade,
   SimGradeType,
   SimSeed,
@@ -26,6 +29,8 @@ import type {
 export type { RateLimit, SimFault } from './faults';
 export type { EnrolRole } from './state';
 export type * from './types';
+export { callCostMs, MOODLE_COSTS, PhpServer } from './cost-model';
+export type { CallFacts, CostModel } from './cost-model';
 
 /**
  * In-memory, HTTP-level simulator of Moodle 5.0.6's REST web services for grades.
@@ -101,6 +106,9 @@ export class MoodleSimulator {
   private readonly hanging = new Set<http.ServerResponse>();
   private readonly sleepers = new Set<() => void>();
   private readonly bugs: Error[] = [];
+  private php: PhpServer | null = null;
+  private costs: CostModel = MOODLE_COSTS;
+  private costByFunction = new Map<string, { calls: number; workMs: number }>();
 
   private constructor(
     private readonly server: http.Server,
@@ -131,6 +139,7 @@ export class MoodleSimulator {
       opts.controlApi ?? false,
     );
     server.on('request', (req, res) => void sim.onRequest(req, res));
+    if (opts.costModel) sim.setCostModel(opts.costModel === true ? {} : opts.costModel);
     sim.reset();
     return sim;
   }
@@ -427,12 +436,36 @@ export class MoodleSimulator {
     this.admission.configure(limit);
   }
 
+  /**
+   * Answers cost what they cost a real Moodle (cost-model.ts), on `workers` PHP workers sharing
+   * `cores` CPUs; null turns it off. Kept by reset(), like the start options; its stats restart.
+   */
+  setCostModel(opts: SimCostOptions | null): void {
+    this.php?.flush();
+    this.php = opts ? new PhpServer(opts.workers ?? 4, opts.cores ?? 2) : null;
+    this.costs = { ...MOODLE_COSTS, ...opts?.costs };
+    this.costByFunction = new Map();
+  }
+
   stats(): SimStats {
     return {
       calls: this.totalCalls,
       maxConcurrentSeen: this.maxConcurrentSeen,
       maxActiveSeen: this.admission.maxActiveSeen,
       queued: this.admission.queued,
+      cost: this.costStats(),
+    };
+  }
+
+  private costStats(): SimCostStats | null {
+    if (!this.php) return null;
+    return {
+      workers: this.php.workers,
+      cores: this.php.cores,
+      maxBusySeen: this.php.maxBusySeen,
+      maxQueuedSeen: this.php.maxQueuedSeen,
+      queuedCalls: this.php.queuedCalls,
+      byFunction: Object.fromEntries(this.costByFunction),
     };
   }
 
@@ -444,6 +477,7 @@ export class MoodleSimulator {
     for (const wake of this.sleepers) wake();
     this.sleepers.clear();
     this.admission.flush();
+    if (this.php) this.setCostModel({ workers: this.php.workers, cores: this.php.cores, costs: this.costs });
   }
 
   private sleep(ms: number): Promise<void> {
@@ -504,7 +538,15 @@ export class MoodleSimulator {
           call.fault = fault.kind;
           return await this.applyFault(fault, req, res, json);
         }
-        const answer = this.execute(nested, wsfunction, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+        const php = this.php;
+        await php?.acquire();
+        let answer: Answer;
+        try {
+          answer = this.execute(nested, wsfunction, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+          if (php) await php.work(this.chargeFor(wsfunction, nested, answer));
+        } finally {
+          php?.release();
+        }
         await this.sleep(this.latencyMs);
         this.sendAnswer(res, answer, json);
       } finally {
@@ -513,6 +555,34 @@ export class MoodleSimulator {
     } finally {
       this.inFlight -= 1;
     }
+  }
+
+  /** The modelled work of a call, added to the stats by function. An error costs only the overhead. */
+  private chargeFor(wsfunction: string, nested: Record<string, unknown>, answer: Answer): number {
+    const ms = answer.ok ? callCostMs(wsfunction, this.factsOf(wsfunction, nested, answer.value), this.costs) : this.costs.overheadMs;
+    const entry = this.costByFunction.get(wsfunction) ?? { calls: 0, workMs: 0 };
+    entry.calls += 1;
+    entry.workMs += ms;
+    this.costByFunction.set(wsfunction, entry);
+    return ms;
+  }
+
+  private factsOf(wsfunction: string, nested: Record<string, unknown>, value: unknown): CallFacts {
+    const count = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).length : 0);
+    const first = (v: unknown) => (v && typeof v === 'object' ? Object.values(v)[0] : v);
+    const assignmentId = Number(nested.assignmentid ?? first(nested.assignmentids));
+    const courseId = Number(nested.courseid ?? this.state.assignments.get(assignmentId)?.courseId);
+    const enrolled = Number.isFinite(courseId) ? this.state.enrolmentsOf(courseId).length : 0;
+    const answer = (value ?? {}) as { usergrades?: unknown[] };
+    let students = enrolled;
+    if (wsfunction === 'gradereport_user_get_grade_items') students = answer.usergrades?.length ?? 0;
+    if (wsfunction === 'core_enrol_get_enrolled_users') students = Array.isArray(value) ? value.length : 0;
+    return {
+      students,
+      gradeItems: Number.isFinite(courseId) && this.state.courses.has(courseId) ? this.state.itemsOfCourse(courseId).length : 0,
+      grades: wsfunction === 'mod_assign_save_grade' ? 1 : count(nested.grades),
+      values: count(nested.values),
+    };
   }
 
   private sendAnswer(res: http.ServerResponse, answer: Answer, json: boolean): void {

@@ -1,3 +1,4 @@
+import type { CostModel } from './cost-model';
 import type { SimFault } from './faults';
 import type { MoodleSimulator } from './moodle-simulator';
 
@@ -14,6 +15,30 @@ export interface SimStartOptions {
   seed?: SimSeed;
   /** Serve a JSON control API under /__sim/ (grades, stats, calls, reset): used by main.ts. */
   controlApi?: boolean;
+  /**
+   * Answer as slowly as a real Moodle would (test/moodle-simulator/cost-model.ts): `true` for the
+   * fitted costs on 4 PHP workers sharing 2 cores. Off by default, so tests stay fast.
+   */
+  costModel?: boolean | SimCostOptions;
+}
+
+export interface SimCostOptions {
+  /** Calls that run at once, like a PHP server's workers; later calls queue. Default 4. */
+  workers?: number;
+  /** CPUs the running calls share. Default 2. */
+  cores?: number;
+  /** Overrides of the fitted costs (MOODLE_COSTS). */
+  costs?: Partial<CostModel>;
+}
+
+/** Modelled server time by function (cost model on), and how the PHP workers were used. */
+export interface SimCostStats {
+  workers: number;
+  cores: number;
+  maxBusySeen: number;
+  maxQueuedSeen: number;
+  queuedCalls: number;
+  byFunction: Record<string, { calls: number; workMs: number }>;
 }
 
 /**
@@ -58,6 +83,8 @@ export interface SimStats {
   maxActiveSeen: number;
   /** Calls waiting in the rate limiter now. */
   queued: number;
+  /** Null while the cost model is off. */
+  cost: SimCostStats | null;
 }
 
 export interface AddUserInput {

@@ -770,11 +770,11 @@ describe('MoodleSimulator behaviour', () => {
 });
 
 describe('test/moodle-simulator/main.ts', () => {
-  it('starts with the demo seed and serves the control API', async () => {
+  it('starts with the demo seed and serves the control API (here with the cost model on, from the env)', async () => {
     const root = join(__dirname, '..', '..');
     const child = spawn(process.execPath, ['-r', 'ts-node/register', 'test/moodle-simulator/main.ts'], {
       cwd: root,
-      env: { ...process.env, MOODLE_SIM_PORT: '0', MOODLE_SIM_TOKEN: 'demo-token', TS_NODE_TRANSPILE_ONLY: '1' },
+      env: { ...process.env, MOODLE_SIM_PORT: '0', MOODLE_SIM_TOKEN: 'demo-token', MOODLE_SIM_COST_MODEL: '1', MOODLE_SIM_PHP_WORKERS: '3', TS_NODE_TRANSPILE_ONLY: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
@@ -796,7 +796,10 @@ describe('test/moodle-simulator/main.ts', () => {
       expect(grade).toMatchObject({ raw: 66, final: 66, locked: false, overridden: false });
       const assign = (await (await fetch(`${baseUrl}/__sim/grades?cmid=3&userid=5`)).json()) as { assignment: unknown };
       expect(assign.assignment).toEqual({ id: 2, grade: null, feedback: null, notifications: 0 });
-      expect(await (await fetch(`${baseUrl}/__sim/stats`)).json()).toMatchObject({ calls: 1 });
+      expect(await (await fetch(`${baseUrl}/__sim/stats`)).json()).toMatchObject({
+        calls: 1,
+        cost: { workers: 3, cores: 2, byFunction: { core_grades_update_grades: { calls: 1 } } },
+      });
 
       const revoked = await fetch(`${baseUrl}/__sim/capabilities/revoke?capability=${encodeURIComponent('moodle/course:enrolreview')}`, { method: 'POST' });
       expect(await revoked.json()).not.toContain('moodle/course:enrolreview');
