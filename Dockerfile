@@ -1,5 +1,5 @@
-# speechace-grade-sync — supported Node.js: 20 (LTS). NestJS 11 / TypeScript 5.
-FROM node:20-bookworm-slim AS build
+# speechace-grade-sync — supported Node.js: 24 (LTS).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -7,7 +7,7 @@ COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 # V8 otherwise lets garbage pile up to far more than the service needs; 192 MB of heap kept a
 # ROLE=all process under 300 MB resident through a 10,000-callback burst (BENCHMARKS.md).
