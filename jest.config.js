@@ -1,4 +1,10 @@
 /** Two projects: fast unit tests beside the code, and e2e tests that boot the app on real PostgreSQL and Redis. */
+
+// NestJS 12 ships ES modules only; this CommonJS project require()s them, which Jest can do only
+// when Node runs with --experimental-vm-modules (vm.SyntheticModule). `npm run jest` passes it.
+if (typeof require('node:vm').SyntheticModule !== 'function') {
+  throw new Error('Run Jest through npm (`npm test`, or `npm run jest -- <file>`): it needs node --experimental-vm-modules to load NestJS 12');
+}
 const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true } }] },

@@ -105,7 +105,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
     SIGNING_KEY: newEncryptionKey(),
     LOG_LEVEL: 'warn',
     CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
-    NODE_OPTIONS: '--max-old-space-size=192',
+    NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=16', // as start:prod and the Docker image
   };
   const services: ChildServer[] = [];
   cleanup.add('services', async () => {
@@ -180,7 +180,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
     const due = startedAt + moments[i]!;
     if (due > Date.now()) await sleep(due - Date.now());
     const at = Date.now();
-    let detail = '';
+    let detail: string;
     if (kind === 'kill worker') {
       const victim = worker;
       await victim.kill('SIGKILL');
@@ -215,7 +215,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
   // Done when every accepted student holds a grade and no sync is open; bounded by the timeout.
   const deadline = Math.max(Date.now(), lastFaultAt) + timeoutS * 1000;
   let counts = await countSyncStates(db);
-  let held = 0;
+  let held: number;
   for (;;) {
     counts = await countSyncStates(db).catch(() => counts);
     held = await sim.gradesHeld(TARGETS.activity.cmid, accepted);

@@ -44,6 +44,10 @@ function openApiConfig() {
     .setTitle('speechace-grade-sync')
     .setDescription('Speechace speaking-test results into the Moodle gradebook, exactly once.')
     .setVersion('1')
+    // package.json's license: npm's UNLICENSED, which the linked page defines (no rights granted to others).
+    .setLicense('UNLICENSED (proprietary)', 'https://docs.npmjs.com/cli/v11/configuring-npm/package-json#license')
+    // Relative, so the Swagger UI at /docs and any client reading docs-json talk to the host that served it.
+    .addServer('/', 'This service, where it is deployed')
     .addBearerAuth()
     .addGlobalResponse(
       { status: 400, description: 'Malformed request: the message names every problem', schema: ERROR_SCHEMA },

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
 import { Principal, RequireRole } from '../admin/auth/roles';
 import { ConnectionCheckView } from './connection-check.dto';
@@ -18,24 +18,28 @@ export class ConnectionsController {
 
   @Post()
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Add a Moodle site; the token is stored encrypted and never returned' })
   create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateConnectionDto): Promise<ConnectionView> {
     return this.connections.create(actor, dto);
   }
 
   @Get()
   @RequireRole('viewer')
+  @ApiOperation({ summary: 'List Moodle connections' })
   list(@CurrentPrincipal() principal: Principal): Promise<ConnectionView[]> {
     return this.connections.list(principal);
   }
 
   @Get(':id')
   @RequireRole('viewer')
+  @ApiOperation({ summary: 'One Moodle connection' })
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionView> {
     return this.connections.get(principal, id);
   }
 
   @Patch(':id')
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Change a Moodle connection (a new baseUrl needs the token again)' })
   update(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string, @Body() dto: UpdateConnectionDto): Promise<ConnectionView> {
     return this.connections.update(actor, id, dto);
   }
@@ -44,6 +48,7 @@ export class ConnectionsController {
   @HttpCode(200)
   @RequireRole('admin')
   @ApiOkResponse({ type: ConnectionCheckView, description: 'What Moodle says about the site, the token, its functions and every mapping on this connection' })
+  @ApiOperation({ summary: 'Check the site, the token, its functions and every mapping on the connection against Moodle' })
   test(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionCheckView> {
     return this.checks.check(actor, id);
   }
@@ -51,6 +56,7 @@ export class ConnectionsController {
   @Delete(':id')
   @HttpCode(204)
   @RequireRole('admin')
+  @ApiOperation({ summary: 'Delete a Moodle connection' })
   remove(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.connections.remove(actor, id);
   }

@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health';
 
@@ -14,6 +14,7 @@ export class HealthController {
 
   /** The process is up and serving HTTP. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP', security: [] })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -21,6 +22,7 @@ export class HealthController {
   /** 200 when PostgreSQL and Redis both answer, else 503 with which one did not. */
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when PostgreSQL and Redis both answer, else 503 naming which did not', security: [] })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), () => this.redis.check('redis')]);
   }

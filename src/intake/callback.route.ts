@@ -107,7 +107,8 @@ export class CallbackRoute {
     this.metrics.callbackAnswered(callbackOutcome(answer.status));
     if (this.logger.logger.isLevelEnabled('info')) {
       const responseTime = Math.round(performance.now() - startedAt);
-      this.logger.info({ req: { id: requestId, method: req.method, url }, res: { statusCode: answer.status }, responseTime }, 'request completed');
+      // The answered ServerResponse itself: pino's res serializer logs statusCode only once headers are sent.
+      this.logger.info({ req: { id: requestId, method: req.method, url }, res, responseTime }, 'request completed');
     }
   }
 

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
 import { Principal, RequireRole } from '../admin/auth/roles';
 import { PageQueryDto } from '../submissions/list-query.dto';
@@ -15,6 +15,7 @@ export class QuarantineController {
   @Get()
   @RequireRole('admin')
   @ApiOkResponse({ type: QuarantinePage, description: 'Callbacks refused for their body (400, 404, 415), newest first' })
+  @ApiOperation({ summary: 'Callbacks refused for their body (400, 404, 415), newest first, without their key' })
   list(@Query() query: PageQueryDto): Promise<QuarantinePage> {
     return this.quarantine.list(query);
   }
@@ -24,6 +25,7 @@ export class QuarantineController {
   @RequireRole('admin')
   @ApiOkResponse({ type: QuarantineReplayView, description: 'Intake accepted it now: the submission (the row leaves the quarantine)' })
   @ApiBadRequestResponse({ description: 'Intake still refuses it; the message says why (the row stays)' })
+  @ApiOperation({ summary: 'Run intake again on a quarantined callback' })
   replay(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<QuarantineReplayView> {
     return this.quarantine.replay(actor, id);
   }

@@ -32,6 +32,7 @@ export class SyncsController {
   @ApiOkResponse({ type: SyncPage, description: 'Newest first; follow nextCursor for older ones' })
   @ApiBadRequestResponse({ description: 'A filter, limit or cursor is malformed (the message names it)' })
   @ApiForbiddenResponse({ description: 'lmsCourseId names a course this token may not see' })
+  @ApiOperation({ summary: 'Syncs, newest first, filtered by state, mapping, assessment, submission, course, user, error or time' })
   list(@CurrentPrincipal() principal: Principal, @Query() query: SyncListQueryDto): Promise<SyncPage> {
     return this.reads.listSyncs(principal, query);
   }
@@ -53,6 +54,7 @@ export class SyncsController {
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiForbiddenResponse({ description: 'The sync belongs to a course this token may not see' })
   @ApiNotFoundResponse()
+  @ApiOperation({ summary: 'One sync with every attempt and the LMS answers' })
   get(@CurrentPrincipal() principal: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<SyncView> {
     return this.reads.getSync(principal, id);
   }
