@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { ADMIN_DATABASE_URL } from '../support/test-env';
+import { adminSql } from '../support/test-env';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
 import { freePort } from '../support/ports';
 import { RedisProcess } from '../support/redis-process';
@@ -262,15 +261,7 @@ describe('surviving faults', () => {
   describe('PostgreSQL refusing connections', () => {
     let ctx: GradeSyncContext;
     let dbName: string;
-    const admin = async (sql: string) => {
-      const client = new Client({ connectionString: ADMIN_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
+    const admin = adminSql;
     beforeAll(async () => {
       ctx = await GradeSyncContext.start();
       dbName = new URL(ctx.t.config.DATABASE_URL).pathname.slice(1);

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { getQueueToken } from '@nestjs/bull';
 import { Queue } from 'bull';
-import { Client } from 'pg';
 import { CredentialCipher } from '../../src/common/crypto/credential-cipher';
 import { AppConfig } from '../../src/config/app-config';
 import { SYNC_QUEUE } from '../../src/sync/sync.queue';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
-import { ADMIN_DATABASE_URL } from '../support/test-env';
+import { adminSql } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
 /** Syncs that must never stall: a job lost to a database blip, a token that cannot be read, a disabled mapping or connection. */
@@ -16,15 +15,7 @@ describe('no sync stalls', () => {
   describe('a job that fails before its claim (database unreachable for a moment)', () => {
     let ctx: GradeSyncContext;
     let dbName: string;
-    const admin = async (sql: string) => {
-      const client = new Client({ connectionString: ADMIN_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
+    const admin = adminSql;
     beforeAll(async () => {
       // The job fires 1.5 s after the callback: time enough to take the database away first.
       ctx = await GradeSyncContext.start({ SYNC_BATCH_WINDOW_MS: '1500', OUTBOX_INTERVAL_MS: '300', OUTBOX_PENDING_GRACE_MS: '500' });

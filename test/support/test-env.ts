@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 /** Names shared by the global setup, the per-file harness and the teardown of one test run. */
 export const ADMIN_DATABASE_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -16,4 +17,15 @@ export function databaseUrl(name: string): string {
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Runs one statement on the server's maintenance database (e.g. to stop a test database taking connections). */
+export async function adminSql(sql: string): Promise<void> {
+  const client = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
