@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { DataSource } from 'typeorm';
+import { loadEnvFile } from './src/config/env-file';
 import { dataSourceOptions } from './src/database/data-source-options';
 
-if (existsSync('.env')) process.loadEnvFile('.env'); // as `npm run start:prod` does; the environment wins
+loadEnvFile(); // as `npm run start:prod` does; the environment wins
 
 /** The TypeORM CLI's data source: `npm run migration:run` and `migration:generate` use it. */
 export default new DataSource(

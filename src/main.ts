@@ -1,11 +1,11 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { CredentialCipher } from './common/crypto/credential-cipher';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 import { ensureDatabase } from './database/ensure-database';
 import { runMigrations } from './database/run-migrations';
 import { checkStoredCredentials, unreadableCredentialsMessage } from './startup/stored-credentials.check';
@@ -13,12 +13,6 @@ import { describeUrl, EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, StartupError } fro
 import { ensurePortFree, waitForPostgres, waitForRedis } from './startup/wait-for-services';
 
 const notice = (line: string) => process.stderr.write(`speechace-grade-sync: ${line}\n`);
-
-/** Settings from `.env` (or ENV_FILE) fill in what the environment does not set; the environment wins. */
-function loadEnvFile(): void {
-  const file = process.env.ENV_FILE ?? '.env';
-  if (file !== '' && existsSync(file)) process.loadEnvFile(file);
-}
 
 /** Everything that must hold before the app starts its queue worker: each failure is one clear line. */
 async function prepare(config: AppConfig): Promise<string[]> {

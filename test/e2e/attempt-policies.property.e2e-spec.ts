@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { Client } from 'pg';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
-import { ADMIN_DATABASE_URL } from '../support/test-env';
+import { giveDatabaseBack, takeDatabaseAway } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
 type Policy = 'latest' | 'first' | 'highest';
@@ -92,21 +91,15 @@ const scenario = fc.record({
 
 describe('attempt policies, property: the final Moodle grade is the reference model\'s', () => {
   let ctx: GradeSyncContext;
-  let admin: Client;
-  let dbName: string;
   let run = 0;
   let nextId = 5000;
   const item = () => ctx.sim.gradeItemIdFor(SITE.lti.cmid);
 
   beforeAll(async () => {
     ctx = await GradeSyncContext.start({ SYNC_LEASE_MS: '3000' });
-    admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-    await admin.connect();
-    dbName = new URL(ctx.t.config.DATABASE_URL).pathname.slice(1);
   });
   afterAll(async () => {
-    await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
-    await admin.end();
+    await giveDatabaseBack(ctx.t.config.DATABASE_URL);
     await ctx.close();
   });
 
@@ -120,12 +113,11 @@ describe('attempt policies, property: the final Moodle grade is the reference mo
   }
 
   async function refusedPost(body: Record<string, unknown>): Promise<void> {
-    await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}'`);
+    await takeDatabaseAway(ctx.t.config.DATABASE_URL);
     try {
       expect((await ctx.postCallback(body)).status).toBe(503);
     } finally {
-      await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
     }
   }
 

@@ -1,9 +1,8 @@
 import { getQueueToken } from '@nestjs/bull';
 import { Queue } from 'bull';
-import { Client } from 'pg';
 import { SYNC_QUEUE } from '../../src/sync/sync.queue';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
-import { ADMIN_DATABASE_URL } from '../support/test-env';
+import { giveDatabaseBack, takeDatabaseAway } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
 /**
@@ -167,16 +166,8 @@ describe('attempt rules: who is the student, which attempts compete, what is one
   });
 
   describe('4. "latest" means the latest taken: a retry after a 503 keeps its place', () => {
-    let admin: Client;
-    let dbName: string;
-    beforeAll(async () => {
-      admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-      await admin.connect();
-      dbName = new URL(ctx.t.config.DATABASE_URL).pathname.slice(1);
-    });
     afterAll(async () => {
-      await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
-      await admin.end();
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
     });
 
     it('A answered 503, then B stored, then A retried: B is the latest attempt', async () => {
@@ -185,10 +176,9 @@ describe('attempt rules: who is the student, which attempts compete, what is one
       const a = ctx.callbackBody({ courseId, userId: String(id), score: { overall: 7 } });
       // The assessment's key is cached, so the store is the first thing to fail.
       expect((await ctx.postCallback(ctx.callbackBody({ courseId, userId: '999999', score: { overall: 1 } }))).status).toBe(202);
-      await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}'`);
+      await takeDatabaseAway(ctx.t.config.DATABASE_URL);
       expect((await ctx.postCallback(a)).status).toBe(503);
-      await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
       const b = await waitFor('the database to take callbacks again', async () => {
         const res = await ctx.postCallback(ctx.callbackBody({ courseId, userId: String(id), score: { overall: 4.5 } }));
         return res.status === 202 ? res : undefined;

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { adminSql } from '../support/test-env';
+import { giveDatabaseBack, takeDatabaseAway } from '../support/test-env';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
 import { freePort } from '../support/ports';
 import { RedisProcess } from '../support/redis-process';
@@ -260,28 +260,24 @@ describe('surviving faults', () => {
 
   describe('PostgreSQL refusing connections', () => {
     let ctx: GradeSyncContext;
-    let dbName: string;
-    const admin = adminSql;
     beforeAll(async () => {
       ctx = await GradeSyncContext.start();
-      dbName = new URL(ctx.t.config.DATABASE_URL).pathname.slice(1);
       await ctx.newMapping({ assessmentId: (await ctx.newAssessment({ speechaceCourseId: 'pg-down' })).id, target: lti });
     });
     afterAll(async () => {
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
       await ctx.close();
     });
 
     it('answers 503 (never 2xx) while the callback cannot be stored, and 202 again once it can', async () => {
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
-      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}'`);
+      await takeDatabaseAway(ctx.t.config.DATABASE_URL);
       const body = ctx.callbackBody({ courseId: 'pg-down', userId: '4', score: { overall: 4.5 } });
       const down = await ctx.postCallback(body);
       expect(down.status).toBe(503);
       expect(down.body.message).toMatch(/could not be stored/);
       expect((await ctx.t.http.get('/health/ready')).status).toBe(503);
 
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
       const up = await waitFor('the database to take callbacks again', async () => {
         const res = await ctx.postCallback(body);
         return res.status === 202 ? res : undefined;

@@ -5,7 +5,7 @@ import { CredentialCipher } from '../../src/common/crypto/credential-cipher';
 import { AppConfig } from '../../src/config/app-config';
 import { SYNC_QUEUE } from '../../src/sync/sync.queue';
 import { GradeSyncContext, SITE } from '../support/grade-sync-context';
-import { adminSql } from '../support/test-env';
+import { giveDatabaseBack, takeDatabaseAway } from '../support/test-env';
 import { waitFor } from '../support/wait';
 
 /** Syncs that must never stall: a job lost to a database blip, a token that cannot be read, a disabled mapping or connection. */
@@ -14,15 +14,12 @@ describe('no sync stalls', () => {
 
   describe('a job that fails before its claim (database unreachable for a moment)', () => {
     let ctx: GradeSyncContext;
-    let dbName: string;
-    const admin = adminSql;
     beforeAll(async () => {
       // The job fires 1.5 s after the callback: time enough to take the database away first.
       ctx = await GradeSyncContext.start({ SYNC_BATCH_WINDOW_MS: '1500', OUTBOX_INTERVAL_MS: '300', OUTBOX_PENDING_GRACE_MS: '500' });
-      dbName = new URL(ctx.t.config.DATABASE_URL).pathname.slice(1);
     });
     afterAll(async () => {
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
       await ctx.close();
     });
 
@@ -33,14 +30,13 @@ describe('no sync stalls', () => {
       const syncId = res.body.syncs[0].id as string;
       const queue = ctx.t.app.get<Queue>(getQueueToken(SYNC_QUEUE));
 
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
-      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${dbName}'`);
+      await takeDatabaseAway(ctx.t.config.DATABASE_URL);
       const failed = await waitFor('the job to fail on its claim', async () => {
         const jobs = await queue.getFailed();
         return jobs.find((j) => j.data.syncId === syncId);
       }, 20_000, 100);
       expect(failed.failedReason).toBeTruthy();
-      await admin(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+      await giveDatabaseBack(ctx.t.config.DATABASE_URL);
 
       const sync = await ctx.waitForFinal(syncId, 30_000);
       expect(sync.state).toBe('synced');

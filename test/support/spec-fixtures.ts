@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 
 /**
  * Recorded Speechace callbacks and Moodle 5.0.6 answers, kept in the repository (test/fixtures/spec)
- * so a clone passes its tests with nothing beside it. SPEC_FIXTURES_DIR points elsewhere for a newer recording.
+ * so a clone passes its tests with nothing beside it.
  */
-export const SPEC_FIXTURES_DIR = process.env.SPEC_FIXTURES_DIR ?? resolve(__dirname, '../fixtures/spec');
+export const SPEC_FIXTURES_DIR = resolve(__dirname, '../fixtures/spec');
 
 export function specFixture(name: string): Buffer {
   return readFileSync(resolve(SPEC_FIXTURES_DIR, name));

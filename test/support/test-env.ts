@@ -29,3 +29,15 @@ export async function adminSql(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+const nameOf = (databaseUrl: string) => new URL(databaseUrl).pathname.slice(1);
+
+/** PostgreSQL refuses new connections to this database and ends the open ones: the service sees it "down". */
+export async function takeDatabaseAway(databaseUrl: string): Promise<void> {
+  await adminSql(`ALTER DATABASE ${nameOf(databaseUrl)} WITH ALLOW_CONNECTIONS false`);
+  await adminSql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${nameOf(databaseUrl)}'`);
+}
+
+export async function giveDatabaseBack(databaseUrl: string): Promise<void> {
+  await adminSql(`ALTER DATABASE ${nameOf(databaseUrl)} WITH ALLOW_CONNECTIONS true`);
+}
