@@ -156,6 +156,43 @@ describe('the admin console in a browser', () => {
     }
   });
 
+  it('edits, disables and enables a mapping, a connection and an assessment', async () => {
+    await go('Mappings');
+    const mapping = 'mapping course 2, Assignment 2 (cmid 3), overall';
+    await page.getByRole('button', { name: `Edit ${mapping}` }).click();
+    await page.getByLabel('Course-module id (cmid)').fill('0');
+    await page.getByRole('button', { name: 'Save mapping' }).click();
+    await page.getByText(/target\.cmid must not be less than 1/).waitFor();
+    expect(await page.getByLabel('Course-module id (cmid)').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Course-module id (cmid)').fill(String(SITE.assignWithComments.cmid));
+    await page.getByLabel('Attempt policy').selectOption('highest');
+    await page.getByRole('button', { name: 'Save mapping' }).click();
+    await row('Mappings', 'Main Moodle', 'highest').waitFor();
+    await page.getByRole('button', { name: `Disable ${mapping}` }).click();
+    await row('Mappings', 'Main Moodle', 'highest').getByRole('cell', { name: 'no', exact: true }).waitFor();
+    await page.getByRole('button', { name: `Enable ${mapping}` }).click();
+    await row('Mappings', 'Main Moodle', 'highest').getByRole('cell', { name: 'yes', exact: true }).waitFor();
+    await page.getByRole('button', { name: `Edit ${mapping}` }).click();
+    await page.getByLabel('Attempt policy').selectOption('latest');
+    await page.getByRole('button', { name: 'Save mapping' }).click();
+    await row('Mappings', 'Main Moodle', 'latest').waitFor();
+
+    await go('Connections');
+    await page.getByRole('button', { name: 'Disable Main Moodle' }).click();
+    await row('Connections', 'Main Moodle').getByRole('cell', { name: 'no', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Enable Main Moodle' }).click();
+    await row('Connections', 'Main Moodle').getByRole('cell', { name: 'yes', exact: true }).waitFor();
+
+    await go('Assessments');
+    await page.getByRole('button', { name: 'Edit Speaking test' }).click();
+    await page.getByLabel('Name').fill('');
+    await page.getByRole('button', { name: 'Save assessment' }).click();
+    await page.getByText('name should not be empty').waitFor();
+    await page.getByLabel('Name').fill('Speaking test');
+    await page.getByRole('button', { name: 'Save assessment' }).click();
+    await page.getByRole('status').filter({ hasText: 'Assessment Speaking test saved' }).waitFor();
+  });
+
   it('shows a callback synced, a failure with its reason when the token breaks, and a retry that syncs it', async () => {
     await ctx.postCallback(ctx.callbackBody({ userId: '4' })).expect(202);
     await go('Syncs');

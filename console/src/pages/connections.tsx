@@ -2,7 +2,6 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import type { Connection, ConnectionCheck } from '../api/types';
 import { useCatalog } from '../components/catalog';
-import { orDash } from '../components/format';
 import { LoadState, Notice, TableRegion } from '../components/status';
 import { isAdmin, useMe } from '../session';
 import { ConnectionForm } from './connection-form';
@@ -86,7 +85,7 @@ export function ConnectionsPage() {
                       <td>{c.baseUrl}</td>
                       <td>{c.hasToken ? 'stored' : 'missing'}</td>
                       <td>
-                        {orDash(c.rateLimitPerSecond)}/s, {orDash(c.maxConcurrency)} at once
+                        {c.rateLimitPerSecond ?? 'default'}/s, {c.maxConcurrency ?? 'default'} at once
                       </td>
                       <td>{c.enabled ? 'yes' : 'no'}</td>
                       {admin && (
