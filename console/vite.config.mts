@@ -8,7 +8,9 @@ export default defineConfig({
   root,
   base: '/console/',
   publicDir: false,
-  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // The same production bundle whatever NODE_ENV the build runs under (Jest sets it to "test").
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact', development: false } },
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
   resolve: { alias: { react: 'preact/compat', 'react-dom': 'preact/compat' } },
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),

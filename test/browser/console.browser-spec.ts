@@ -30,7 +30,7 @@ describe('the admin console in a browser', () => {
   });
   afterEach(() => {
     // A CSP refusal or a script error shows up here.
-    expect(pageProblems(page)).toEqual([]);
+    if (page) expect(pageProblems(page)).toEqual([]);
   });
 
   const nav = (name: string) => page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name, exact: true });
@@ -121,6 +121,7 @@ describe('the admin console in a browser', () => {
     expect(await page.getByLabel('LMS course id').getAttribute('aria-invalid')).toBe('true');
 
     await page.getByLabel('LMS course id').fill(String(SITE.courseId));
+    await screenshots(page, '04-mapping-form');
     await page.getByRole('button', { name: 'Create mapping' }).click();
     await row('Mappings', 'Speaking test', 'Main Moodle', 'Assignment 2 (cmid 3)').waitFor();
 
@@ -213,6 +214,14 @@ describe('the admin console in a browser', () => {
     const reason = await failed.getByRole('cell').nth(5).textContent();
     expect(reason).toMatch(/token/i);
     await screenshots(page, '06-syncs-failed');
+
+    // The overview counts it and lists it with its reason.
+    await go('Overview');
+    await page.getByRole('link', { name: /^failed 1$/ }).waitFor();
+    await row('Latest failures', '5', 'invalidtoken').waitFor();
+    await screenshots(page, '06-overview-failure');
+    await go('Syncs');
+    await page.getByLabel('State').selectOption('failed');
 
     // The detail shows every attempt's LMS calls and answers.
     await failed.getByRole('link', { name: /^Details of the sync for student 5/ }).click();

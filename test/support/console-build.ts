@@ -20,7 +20,5 @@ export function ensureConsoleBuilt(): void {
   execFileSync(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(CONSOLE_SOURCE, 'vite.config.mts'), '--logLevel', 'warn'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'inherit', 'inherit'],
-    // Jest sets NODE_ENV=test, which would make Vite build an unminified development bundle.
-    env: { ...process.env, NODE_ENV: 'production' },
   });
 }
