@@ -10,11 +10,12 @@ export interface FormErrors {
 
 const NO_ERRORS: FormErrors = { byField: {}, general: [] };
 
-export function sortMessages(messages: string[], fields: readonly string[]): FormErrors {
+/** `fallbackField`: where messages naming no field go (a one-field form); else they are the form's. */
+export function sortMessages(messages: string[], fields: readonly string[], fallbackField?: string): FormErrors {
   const byLength = [...fields].sort((a, b) => b.length - a.length);
   const out: FormErrors = { byField: {}, general: [] };
   for (const message of messages) {
-    const field = byLength.find((f) => message === f || message.startsWith(`${f} `) || message.startsWith(`${f}:`) || message.startsWith(`${f}.`));
+    const field = byLength.find((f) => message === f || message.startsWith(`${f} `) || message.startsWith(`${f}:`) || message.startsWith(`${f}.`)) ?? fallbackField;
     if (field) (out.byField[field] ??= []).push(message);
     else out.general.push(message);
   }
@@ -22,7 +23,7 @@ export function sortMessages(messages: string[], fields: readonly string[]): For
 }
 
 /** Submits a form to the API and keeps its errors sorted by field. */
-export function useSubmit<T>(fields: readonly string[]) {
+export function useSubmit<T>(fields: readonly string[], fallbackField?: string) {
   const [errors, setErrors] = useState<FormErrors>(NO_ERRORS);
   const [busy, setBusy] = useState(false);
   async function submit(action: () => Promise<T>): Promise<T | null> {
@@ -32,7 +33,7 @@ export function useSubmit<T>(fields: readonly string[]) {
       setErrors(NO_ERRORS);
       return result;
     } catch (e) {
-      setErrors(sortMessages(e instanceof ApiError ? e.messages : [e instanceof Error ? e.message : String(e)], fields));
+      setErrors(sortMessages(e instanceof ApiError ? e.messages : [e instanceof Error ? e.message : String(e)], fields, fallbackField));
       return null;
     } finally {
       setBusy(false);

@@ -20,7 +20,6 @@ export function GradesPage() {
   useEffect(() => {
     if (course === '' && courses.length > 0) setCourse(String(courses[0]));
   }, [courses.join(',')]);
-  const grades = useApi(() => (course ? api<CourseGrades>('GET', `/courses/${course}/grades`) : Promise.resolve(null as unknown as CourseGrades)), course);
   const csvPath = `/api/v1/courses/${course}/grades?format=csv`;
 
   /** The CSV needs the bearer token, so the link fetches it and hands the browser a file. */
@@ -58,47 +57,52 @@ export function GradesPage() {
         </form>
       )}
       <Notice text={downloadError} kind="error" />
-      {course && (
-        <LoadState data={grades.data} error={grades.error}>
-          {(view) =>
-            view.rows.length === 0 ? (
-              <p>No grades in course {view.lmsCourseId} yet.</p>
-            ) : (
-              <TableRegion label={`Grades of course ${view.lmsCourseId}`}>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Student</th>
-                      <th scope="col">Item</th>
-                      <th scope="col">Score</th>
-                      <th scope="col">Received</th>
-                      <th scope="col">Sync</th>
-                      <th scope="col">Grade in the LMS</th>
-                      <th scope="col">Synced</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {view.rows.map((row) => (
-                      <tr key={`${row.mappingId}-${row.userRef}`}>
-                        <td>{row.userRef}{row.lmsUserId !== null && String(row.lmsUserId) !== row.userRef ? ` (user ${row.lmsUserId})` : ''}</td>
-                        <td>{describeTarget(row.target)} · {row.scoreField}</td>
-                        <td>{orDash(row.scores[row.scoreField])}</td>
-                        <td>{formatTime(row.receivedAt)}</td>
-                        <td>
-                          <a href={`/console/syncs/${row.syncId}`}>{row.syncState}</a>
-                          {row.syncReason ? ` — ${row.syncReason}` : ''}
-                        </td>
-                        <td>{orDash(row.syncedGrade)}</td>
-                        <td>{formatTime(row.syncedAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableRegion>
-            )
-          }
-        </LoadState>
-      )}
+      {course && <CourseGradesTable course={course} />}
     </section>
+  );
+}
+
+function CourseGradesTable(props: { course: string }) {
+  const grades = useApi(() => api<CourseGrades>('GET', `/courses/${props.course}/grades`), props.course);
+  return (
+    <LoadState data={grades.data} error={grades.error}>
+      {(view) =>
+        view.rows.length === 0 ? (
+          <p>No grades in course {view.lmsCourseId} yet.</p>
+        ) : (
+          <TableRegion label={`Grades of course ${view.lmsCourseId}`}>
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Student</th>
+                  <th scope="col">Item</th>
+                  <th scope="col">Score</th>
+                  <th scope="col">Received</th>
+                  <th scope="col">Sync</th>
+                  <th scope="col">Grade in the LMS</th>
+                  <th scope="col">Synced</th>
+                </tr>
+              </thead>
+              <tbody>
+                {view.rows.map((row) => (
+                  <tr key={`${row.mappingId}-${row.userRef}`}>
+                    <td>{row.userRef}{row.lmsUserId !== null && String(row.lmsUserId) !== row.userRef ? ` (user ${row.lmsUserId})` : ''}</td>
+                    <td>{describeTarget(row.target)} · {row.scoreField}</td>
+                    <td>{orDash(row.scores[row.scoreField])}</td>
+                    <td>{formatTime(row.receivedAt)}</td>
+                    <td>
+                      <a href={`/console/syncs/${row.syncId}`}>{row.syncState}</a>
+                      {row.syncReason ? ` — ${row.syncReason}` : ''}
+                    </td>
+                    <td>{orDash(row.syncedGrade)}</td>
+                    <td>{formatTime(row.syncedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableRegion>
+        )
+      }
+    </LoadState>
   );
 }

@@ -6,15 +6,13 @@ import { signedIn } from '../session';
 
 /** A token from POST /api/v1/tokens (or ADMIN_API_TOKEN); it is kept in this tab's sessionStorage only. */
 export function SignIn(props: { notice: string | null }) {
-  const { errors, busy, submit } = useSubmit<Me>(['token']);
+  const { errors, busy, submit } = useSubmit<Me>(['token'], 'token');
   async function onSubmit(event: Event) {
     event.preventDefault();
     const token = (formValues(event.currentTarget as HTMLFormElement).token ?? '').trim();
     const me = await submit(async () => {
-      if (!token) throw new Error('token: enter an API token');
-      return api<Me>('GET', '/me', undefined, token).catch((e: Error) => {
-        throw new Error(`token: ${e.message}`);
-      });
+      if (!token) throw new Error('Enter an API token');
+      return api<Me>('GET', '/me', undefined, token);
     });
     if (me) signedIn(token, me);
   }
