@@ -72,6 +72,7 @@ export async function listen(server: Server): Promise<string> {
  * their own region, the page itself does not scroll sideways.
  */
 export async function screenshots(page: Page, name: string): Promise<void> {
+  await expectEveryControlNamed(page, name);
   mkdirSync(TEST_OUTPUT, { recursive: true });
   await page.screenshot({ path: join(TEST_OUTPUT, `${name}-1280.png`), fullPage: true });
   await page.setViewportSize({ width: 400, height: 900 });
@@ -82,6 +83,18 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   } finally {
     await page.setViewportSize({ width: 1280, height: 900 });
   }
+}
+
+const CONTROL_ROLES = ['button', 'link', 'textbox', 'combobox', 'checkbox', 'spinbutton', 'searchbox', 'radio', 'listbox'];
+
+/** Every control on the page has an accessible name (a label, its text, or aria-label), as Chromium computes it. */
+async function expectEveryControlNamed(page: Page, name: string): Promise<void> {
+  const tree = await page.locator('body').ariaSnapshot();
+  const unnamed = tree.split('\n').filter((line) => {
+    const match = /^\s*- (\w+)(.*)$/.exec(line);
+    return match !== null && CONTROL_ROLES.includes(match[1]!) && !/^\s*"/.test(match[2]!);
+  });
+  if (unnamed.length > 0) throw new Error(`${name}: controls without an accessible name:\n${unnamed.join('\n')}`);
 }
 
 export function writeOutput(file: string, text: string): void {
