@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { api } from './api/client';
 import type { Me } from './api/types';
@@ -57,6 +57,12 @@ function signOut() {
 function Shell(props: { me: Me }) {
   const { path } = useLocation();
   const admin = isAdmin(props.me);
+  const main = useRef<HTMLElement>(null);
+  const firstPath = useRef(path);
+  // A new page moves keyboard and screen-reader focus to its content, as a page load would.
+  useEffect(() => {
+    if (path !== firstPath.current) main.current?.focus();
+  }, [path]);
   return (
     <>
       <a class="skip" href="#main">
@@ -87,7 +93,7 @@ function Shell(props: { me: Me }) {
           })}
         </ul>
       </nav>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         <MeContext.Provider value={props.me}>
           <Router>
             <Route path={BASE} component={OverviewPage} />

@@ -70,6 +70,15 @@ describe('the admin console in a browser', () => {
     expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([ADMIN_TOKEN]);
     for (const name of ['Overview', 'Syncs', 'Mappings', 'Connections', 'Assessments', 'Grades', 'Quarantine']) await nav(name).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+    // Tab from Sign out reaches the navigation; Enter opens the page and puts focus on its content.
+    await page.getByRole('button', { name: 'Sign out' }).focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Syncs');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Syncs' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
   });
 
   it('creates a connection through its form, with the API validation message next to the field', async () => {
