@@ -266,6 +266,11 @@ describe('the admin console in a browser', () => {
     await page.getByLabel('State').selectOption('failed');
     await page.getByRole('combobox', { name: 'Course' }).selectOption({ label: 'Course 2' });
     await page.waitForFunction(() => document.querySelectorAll('tr[data-state="failed"]').length === 2, undefined, { timeout: 30_000 });
+    // The filter is in the address: a reload shows the same rows.
+    expect(new URL(page.url()).search).toBe('?state=failed&lmsCourseId=2');
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('tr[data-state="failed"]').length === 2);
+    expect(await page.getByLabel('State').inputValue()).toBe('failed');
 
     await go('Connections');
     await page.getByRole('button', { name: 'Edit Main Moodle' }).click();

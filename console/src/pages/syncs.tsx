@@ -27,8 +27,10 @@ export function SyncsPage() {
   const page = useApi(() => api<Page<SyncListItem>>('GET', `/syncs${query({ ...filter, limit: 50 })}`), JSON.stringify(filter), 3000);
   const mappingById = new Map((mappings.data ?? []).map((m) => [m.id, m]));
 
-  function changeFilter(update: () => void) {
-    update();
+  function changeFilter(name: 'state' | 'lmsCourseId' | 'mappingId', value: string) {
+    ({ state: setState, lmsCourseId: setCourse, mappingId: setMappingId })[name](value);
+    // In the address too, so a reload or a shared link shows the same rows.
+    location.route(`/console/syncs${query({ ...filter, [name]: value })}`, true);
     setOlder([]);
     setCursor(null);
     setNotice(null);
@@ -68,11 +70,11 @@ export function SyncsPage() {
     <section>
       <h1>Syncs</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter syncs">
-        <SelectField label="State" name="state" errors={NO_ERRORS} value={state} onChange={(v) => changeFilter(() => setState(v))}
+        <SelectField label="State" name="state" errors={NO_ERRORS} value={state} onChange={(v) => changeFilter('state', v)}
           options={[{ value: '', label: 'Any state' }, ...SYNC_STATES]} />
-        <SelectField label="Course" name="lmsCourseId" errors={NO_ERRORS} value={course} onChange={(v) => changeFilter(() => setCourse(v))}
+        <SelectField label="Course" name="lmsCourseId" errors={NO_ERRORS} value={course} onChange={(v) => changeFilter('lmsCourseId', v)}
           options={[{ value: '', label: 'Every course' }, ...coursesOf(me, mappings.data).map((c) => ({ value: String(c), label: `Course ${c}` }))]} />
-        <SelectField label="Mapping" name="mappingId" errors={NO_ERRORS} value={mappingId} onChange={(v) => changeFilter(() => setMappingId(v))}
+        <SelectField label="Mapping" name="mappingId" errors={NO_ERRORS} value={mappingId} onChange={(v) => changeFilter('mappingId', v)}
           options={[{ value: '', label: 'Every mapping' }, ...(mappings.data ?? []).map((m) => ({ value: m.id, label: mappingLabel(m) }))]} />
         {admin && (
           <button type="button" onClick={() => void retryAllFailed()}>
