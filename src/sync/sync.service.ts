@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { MappingEntity } from '../mappings/mapping.entity';
+import { MappingEntity, moodleTarget } from '../mappings/mapping.entity';
 import { LmsSessions } from '../lms/lms-sessions';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
@@ -148,7 +148,7 @@ export class SyncService {
     }
     if (enrolled.length === 0) return;
 
-    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
+    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: moodleTarget(mapping.target) };
     const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
     const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync), lmsUserIds);
     const toWrite: Candidate[] = [];
