@@ -25,6 +25,8 @@ export interface AgsRequest {
   body?: string | URLSearchParams;
   /** What the attempt record keeps of the request (never a token or an assertion). */
   params: Record<string, string>;
+  /** Secrets the answer carries (the token answer's access_token): hidden before the answer is recorded. */
+  secretsIn?: (text: string) => string[];
 }
 
 export interface AgsAnswer {
@@ -78,6 +80,7 @@ export class AgsHttp {
         record.httpStatus = response.status;
         const ok = accept(response.status);
         const text = ok ? await this.readLimited(request.name, response) : await readStart(response, ERROR_PAGE_LIMIT);
+        for (const secret of request.secretsIn?.(text) ?? []) this.hide(secret);
         record.body = this.recordable(text);
         if (response.status >= 300 && response.status < 400) {
           throw new AgsError('permanent', `http_${response.status}`, `${request.name}: the platform redirected to ${response.headers.get('location') ?? '(no location)'}; give the exact URL`);

@@ -96,6 +96,7 @@ export class AgsSession {
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body,
         params: { grant_type: 'client_credentials', scope, kid: signer.kid, client_id: this.platform.clientId },
+        secretsIn: accessTokensIn,
       });
     } catch (error) {
       throw tokenRefusal(error, signer.kid);
@@ -187,6 +188,11 @@ export class AgsSession {
       timestamp: typeof mine.timestamp === 'string' ? mine.timestamp : null,
     };
   }
+}
+
+/** Every `access_token` (and `refresh_token`) value in a token answer, however it is labelled or malformed. */
+function accessTokensIn(text: string): string[] {
+  return [...text.matchAll(/"(?:access|refresh)_token"\s*:\s*"([^"]+)"/g)].map((m) => m[1]!);
 }
 
 function toLineItem(raw: unknown): AgsLineItem | null {
