@@ -1,4 +1,8 @@
-import { createLocalJWKSet, importSPKI, jwtVerify, SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { importSPKI } from 'jose';
+import { CredentialCipher } from '../../src/common/crypto/credential-cipher';
+import { loadConfig } from '../../src/config/app-config';
+import { checkStoredCredentials, unreadableToolKeysMessage } from '../../src/startup/stored-credentials.check';
 import { ADMIN_TOKEN, createTestApp, TestApp } from '../support/test-app';
 
 /** The tool's keys as an LTI platform and an admin see them, and lti-ags connections' validation. */
@@ -56,12 +60,6 @@ describe('LTI tool keys and lti-ags connections', () => {
     for (const text of answers) expect(text).not.toMatch(/PRIVATE KEY|"d":/);
   });
 
-  it('signs with a key the JWKS verifies (what a platform does with our assertion)', async () => {
-    const jwks = createLocalJWKSet((await t.http.get('/.well-known/jwks.json')).body);
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', kid: 'x' }).sign(new Uint8Array(32));
-    await expect(jwtVerify(forged, jwks)).rejects.toThrow();
-  });
-
   it('creates an lti-ags connection (audience defaults to the token URL) and keeps moodle connections as they were', async () => {
     const created = await admin('post', '/api/v1/connections').send(lti);
     expect(created.status).toBe(201);
@@ -101,5 +99,29 @@ describe('LTI tool keys and lti-ags connections', () => {
     const res = await admin('patch', `/api/v1/connections/${created.body.id as string}`).send({ kind: 'moodle' });
     expect(res.status).toBe(400);
     expect(res.body.message).toContain('kind');
+  });
+});
+
+/** ENCRYPTION_KEY rotation at start-up covers the tool keys' private halves (main.ts runs this check before the app). */
+describe('LTI tool keys under an ENCRYPTION_KEY rotation', () => {
+  it('re-encrypts them with the new key when ENCRYPTION_KEY_PREVIOUS holds the old one, and reports them when no key opens them', async () => {
+    const oldKey = randomBytes(32).toString('base64');
+    const app = await createTestApp({ ENCRYPTION_KEY: oldKey });
+    const databaseUrl = app.config.DATABASE_URL;
+    const kid = (await app.http.get('/.well-known/jwks.json')).body.keys[0].kid as string;
+    const sealed = async () => ((await app.db.query('SELECT private_key_encrypted AS s FROM lti_tool_keys')) as { s: string }[])[0]!.s;
+    const before = await sealed();
+    const cipher = (env: Record<string, string>) => new CredentialCipher(loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, SIGNING_KEY: randomBytes(32).toString('base64'), ...env }));
+    const newKey = randomBytes(32).toString('base64');
+
+    expect(await checkStoredCredentials(databaseUrl, cipher({ ENCRYPTION_KEY: newKey }))).toMatchObject({ unreadableToolKeys: [kid], resealedToolKeys: 0 });
+    expect(unreadableToolKeysMessage([kid])).toContain('ENCRYPTION_KEY_PREVIOUS');
+
+    expect(await checkStoredCredentials(databaseUrl, cipher({ ENCRYPTION_KEY: newKey, ENCRYPTION_KEY_PREVIOUS: oldKey }))).toMatchObject({ unreadableToolKeys: [], resealedToolKeys: 1 });
+    const after = await sealed();
+    expect(after).not.toBe(before);
+    expect(cipher({ ENCRYPTION_KEY: newKey }).decrypt(after)).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(await checkStoredCredentials(databaseUrl, cipher({ ENCRYPTION_KEY: newKey }))).toMatchObject({ unreadableToolKeys: [], resealedToolKeys: 0 });
+    await app.close();
   });
 });

@@ -289,7 +289,8 @@ export class LtiPlatformSimulator {
     const page = limit > 0 ? all.slice(from, from + limit) : all;
     const headers: Record<string, string> = {};
     if (limit > 0 && from + limit < all.length) {
-      headers.link = `<${this.containerUrl(courseId)}&amp;limit=${limit}&amp;from=${from + limit}>; rel=\u201cnext\u201d`;
+      // Moodle sends the quotes as raw UTF-8 bytes; Node writes a header string's characters as Latin-1 bytes.
+      headers.link = Buffer.from(`<${this.containerUrl(courseId)}&amp;limit=${limit}&amp;from=${from + limit}>; rel=\u201cnext\u201d`, 'utf8').toString('latin1');
     }
     send(200, 'OK', headers, JSON.stringify(page.map((i) => this.lineItemJson(i))));
   }
