@@ -87,7 +87,7 @@ describe('lti-ags sync', () => {
     expect(ctx.held(5)!.grade).toBe(55);
   });
 
-  it('replaces the grade with a later attempt under "latest", even within the same second, and a repeat creates nothing', async () => {
+  it('replaces the grade with a later attempt under "latest", and a repeat creates nothing', async () => {
     const first = ctx.callbackBody({ userId: '4', score: { overall: 1.8 } });
     const second = ctx.callbackBody({ userId: '4', score: { overall: 2.7 } });
     expect(await ctx.deliver(first)).toMatchObject({ state: 'synced', grade: 20 });
@@ -103,6 +103,17 @@ describe('lti-ags sync', () => {
     expect(ctx.held(4)!.grade).toBe(30);
   });
 
+  it('sends once more, a second later, when the platform refuses (409) for a grade of the same whole second', async () => {
+    while (Date.now() % 1000 > 100) await new Promise((r) => setTimeout(r, 10));
+    ctx.platform.state.setGrade(ctx.item.itemId, 3, { grade: 10, comment: 'earlier attempt', timemodified: Math.floor(Date.now() / 1000) });
+    const sync = await ctx.deliver(ctx.callbackBody({ userId: '3', score: { overall: 8.1 } }));
+    expect(sync).toMatchObject({ state: 'synced', grade: 90 });
+    const posts = sync.attempts[0]!.calls.filter((c) => c.function === 'POST scores');
+    expect(posts.map((c) => c.httpStatus)).toEqual([409, 200]);
+    expect(Date.parse(posts[1]!.params.timestamp!) - Date.parse(posts[0]!.params.timestamp!)).toBeGreaterThan(0);
+    expect(ctx.held(3)!.grade).toBe(90);
+  });
+
   it('fails for good, with the reason, for a user who is not enrolled', async () => {
     const sync = await ctx.deliver(ctx.callbackBody({ userId: String(LTI_SITE.notEnrolled) }));
     expect(sync).toMatchObject({ state: 'failed', reason: expect.stringContaining('Incorrect score received') });
@@ -110,7 +121,7 @@ describe('lti-ags sync', () => {
     expect(sync.attempts[0]!.errorCode).toBe('lti_score_refused');
   });
 
-  it('fails for good, without retrying, when the platform drops the connection for a non-numeric user id', async () => {
+  it('fails for good, without retrying, when the platform answers status 0 for a non-numeric user id', async () => {
     const before = ctx.platform.count('scores');
     const sync = await ctx.deliver(ctx.callbackBody({ userId: 'student-abc' }));
     expect(sync).toMatchObject({ state: 'failed', reason: expect.stringContaining('not a number') });

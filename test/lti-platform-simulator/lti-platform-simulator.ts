@@ -31,6 +31,7 @@ export interface PlatformOptions {
 }
 
 const SCORE_TYPE = 'application/vnd.ims.lis.v1.score+json';
+const NON_NUMERIC_USER_REASON = 'Coding error detected, it must be fixed by a programmer: Invalid user parameter supplied for isguestuser() function!';
 const FORMATS: Record<string, string> = {
   lineitem: 'application/vnd.ims.lis.v2.lineitem+json',
   lineitems: 'application/vnd.ims.lis.v2.lineitemcontainer+json',
@@ -40,12 +41,12 @@ const FORMATS: Record<string, string> = {
 
 /**
  * An LTI 1.3 platform's Assignment and Grade Services, as Moodle 5.0.6 answers them
- * (../../docs/reference and test/fixtures/lti-moodle-recorded.json): the token endpoint verifies the
+ * (docs/reference and test/fixtures/moodle-local/lti-ags-recorded.json): the token endpoint verifies the
  * tool's client assertion against the tool's JWKS (fetched from the service on every request, so a
  * deleted key stops verifying at once) or a pasted public key, and answers JSON labelled text/html;
  * scores are rescaled to the line item's maximum, refused with 409 when the stored grade is as new
  * in whole seconds, refused with 400 (reason in the status line) for a user not enrolled; a
- * non-numeric userId drops the connection (HTTP status 0); wrong, expired or under-scoped tokens
+ * non-numeric userId gets a status line with status 0 (clients see no HTTP answer); wrong, expired or under-scoped tokens
  * get a bare 401; the line item container's `Link` header is malformed as Moodle writes it.
  */
 export class LtiPlatformSimulator {
@@ -176,7 +177,7 @@ export class LtiPlatformSimulator {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!;
     const accept = req.headers.accept ?? '';
     if ((isGet && accept !== '' && !accept.includes('*/*') && accept !== format) || (!isGet && contentType !== format)) {
-      const reason = `No handler found for ${url.pathname.replace('/mod/lti/services.php', '')} ${isGet ? accept : ''} ${isGet ? '' : contentType}`.replace(/\s+/g, ' ');
+      const reason = `No handler found for ${url.pathname.replace('/mod/lti/services.php', '')} ${isGet ? accept : ''} ${isGet ? '' : contentType}`;
       return send(400, reason, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ status: 400, reason, request: { method: req.method, url: req.url } }, null, 4));
     }
     const needed = { lineitem: [SCOPES.lineItem, SCOPES.lineItemRead], lineitems: [SCOPES.lineItem, SCOPES.lineItemRead], scores: [SCOPES.score], results: [SCOPES.resultRead] }[route.target];
@@ -194,7 +195,11 @@ export class LtiPlatformSimulator {
         return send(200, 'OK', { 'content-type': `${format}; charset=utf-8` }, JSON.stringify(this.results(item!, url.searchParams.get('user_id'))));
       case 'scores': {
         const parsed = JSON.parse(body || 'null') as Record<string, unknown> | null;
-        if (parsed && typeof parsed.userId === 'string' && !/^\d+$/.test(parsed.userId)) return void req.socket.destroy();
+        if (parsed && typeof parsed.userId === 'string' && !/^\d+$/.test(parsed.userId)) {
+          // Moodle's isguestuser() throws a coding error whose code, 0, becomes the HTTP status (test/fixtures/moodle-local/lti-ags-recorded.json).
+          record.status = 0;
+          return void req.socket.end(`HTTP/1.0 0 ${NON_NUMERIC_USER_REASON}\r\nConnection: close\r\nContent-Type: ${format}; charset=utf-8\r\n\r\n[]`);
+        }
         const answer = this.score(item!, parsed, body);
         return send(answer.status, answer.reason, { 'content-type': `${format}; charset=utf-8` }, answer.status === 200 ? '' : '[]');
       }
@@ -281,16 +286,27 @@ export class LtiPlatformSimulator {
     return { id: this.lineItemUrl(item), label: item.label, scoreMaximum: item.scoreMaximum, resourceId: '', tag: '', resourceLinkId: item.resourceLinkId, ltiLinkId: item.resourceLinkId };
   }
 
-  /** Moodle's paging: `limit` and `from`, with the `next` link written as Moodle 5.0 writes it (&amp;, typographic quotes). */
+  /**
+   * Moodle's paging (lineitems.php): with `limit`, a Link header of first, prev, canonical, next and
+   * last, written with `&amp;` in the URLs and typographic quotes around the rel (and its `last`
+   * off by one, as Moodle computes it).
+   */
   private container(courseId: number, url: URL, send: (status: number, reason: string, headers: Record<string, string>, text: string) => void): void {
     const all = [...this.state.lineItems.values()].filter((i) => i.courseId === courseId);
     const limit = Number(url.searchParams.get('limit') ?? 0);
     const from = Number(url.searchParams.get('from') ?? 0);
     const page = limit > 0 ? all.slice(from, from + limit) : all;
     const headers: Record<string, string> = {};
-    if (limit > 0 && from + limit < all.length) {
+    if (limit > 0) {
+      const inRange = from >= 0 && from < all.length;
+      const at = (n: number) => `<${this.containerUrl(courseId)}&amp;limit=${limit}&amp;from=${n}>`;
+      const links = [`${at(0)}; rel=\u201cfirst\u201d`];
+      if (from > 0 && inRange) links.push(`${at(Math.max(0, from - limit))}; rel=\u201cprev\u201d`);
+      links.push(`${at(from)}; rel=\u201ccanonical\u201d`);
+      if (from + limit <= all.length - 1 && inRange) links.push(`${at(from + limit)}; rel=\u201cnext\u201d`);
+      links.push(`${at(Math.max(0, all.length - limit + 1))}; rel=\u201clast\u201d`);
       // Moodle sends the quotes as raw UTF-8 bytes; Node writes a header string's characters as Latin-1 bytes.
-      headers.link = Buffer.from(`<${this.containerUrl(courseId)}&amp;limit=${limit}&amp;from=${from + limit}>; rel=\u201cnext\u201d`, 'utf8').toString('latin1');
+      headers.link = Buffer.from(links.join(', '), 'utf8').toString('latin1');
     }
     send(200, 'OK', headers, JSON.stringify(page.map((i) => this.lineItemJson(i))));
   }
