@@ -41,7 +41,7 @@ describe('lti-ags administration', () => {
       expect(patched.status).toBe(400);
     });
 
-    it('creates the mapping with a warning when the platform cannot be asked, and refuses when it says no', async () => {
+    it('creates the mapping with a warning when the platform cannot be asked', async () => {
       ctx.platform.failNext('lineitem', 1, { status: 503 });
       const res = await ctx.admin('post', '/api/v1/mappings').send(ctx.mappingBody({ speechaceQuizId: 'q-warn' }));
       expect(res.status).toBe(201);
@@ -93,6 +93,11 @@ describe('lti-ags administration', () => {
     it('answers 400 for a missing or doubled course, or a moodle connection', async () => {
       expect((await ctx.admin('get', `/api/v1/connections/${ctx.connectionId}/lineitems`)).status).toBe(400);
       expect((await ctx.admin('get', `/api/v1/connections/${ctx.connectionId}/lineitems?courseId=x`)).body.message).toEqual(expect.arrayContaining([expect.stringContaining('courseId')]));
+      const both = await ctx.admin('get', `/api/v1/connections/${ctx.connectionId}/lineitems`).query({ courseId: 2, containerUrl: ctx.platform.containerUrl(2) });
+      expect([both.status, both.body.message]).toEqual([400, expect.stringContaining('exactly one')]);
+      const moodle = await ctx.admin('post', '/api/v1/connections').send({ name: 'm', baseUrl: 'http://127.0.0.1:9', token: 'x'.repeat(32) });
+      const refused = await ctx.admin('get', `/api/v1/connections/${moodle.body.id as string}/lineitems?courseId=2`);
+      expect([refused.status, refused.body.message]).toEqual([400, expect.stringContaining('moodle connection')]);
     });
   });
 
@@ -132,5 +137,36 @@ describe('lti-ags administration', () => {
       expect(await askToken(oldAssertion)).toEqual({ status: 400, body: { error: 'Signature verification failed' } });
       expect((await askToken(await assertionSignedWith(newKid))).status).toBe(200);
     });
+  });
+});
+
+describe('lti-ags outbound limits', () => {
+  let ctx: LtiSyncContext;
+
+  beforeAll(async () => {
+    ctx = await LtiSyncContext.start({ LMS_MAX_ANSWER_BYTES: '65536', LMS_ALLOWED_HOSTS: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('reads no more of an answer than LMS_MAX_ANSWER_BYTES', async () => {
+    ctx.platform.failNext('lineitem', 1, { kind: 'huge', bytes: 200_000 });
+    const res = await ctx.admin('post', '/api/v1/mappings').send(ctx.mappingBody({ speechaceQuizId: 'huge' }));
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('LMS_MAX_ANSWER_BYTES');
+  });
+
+  it('calls no line item URL outside LMS_ALLOWED_HOSTS, at creation or for a row changed by hand', async () => {
+    const elsewhere = ctx.platform.lineItemUrl(ctx.item).replace('127.0.0.1', 'localhost');
+    const res = await ctx.admin('post', '/api/v1/mappings').send(ctx.mappingBody({ target: { type: 'lineitem', lineItemUrl: elsewhere } }));
+    expect(res.status).toBe(400);
+    expect(res.body.message).toContain('LMS_ALLOWED_HOSTS');
+
+    await ctx.t.db.query(`UPDATE mappings SET target = jsonb_build_object('type', 'lineitem', 'lineItemUrl', $1::text) WHERE id = $2`, [elsewhere, ctx.mappingId]);
+    const before = ctx.platform.requests.length;
+    const sync = await ctx.deliver(ctx.callbackBody({ userId: '3' }));
+    expect(sync).toMatchObject({ state: 'failed', reason: expect.stringContaining('LMS_ALLOWED_HOSTS') });
+    expect(ctx.platform.requests.slice(before).filter((r) => r.target !== 'token')).toEqual([]);
   });
 });

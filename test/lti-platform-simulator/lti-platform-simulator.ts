@@ -8,7 +8,7 @@ export { SCOPES } from './platform-state';
 export type { SimLineItem, SimStoredGrade } from './platform-state';
 
 /** A fault served instead of the next matching requests. */
-export type PlatformFault = { status: 429; retryAfter?: string } | { status: 500 | 502 | 503 } | { kind: 'drop' };
+export type PlatformFault = { status: 429; retryAfter?: string } | { status: 500 | 502 | 503 } | { kind: 'drop' } | { kind: 'huge'; bytes: number };
 export type FaultTarget = 'token' | 'lineitem' | 'lineitems' | 'scores' | 'results';
 
 export interface SimRequest {
@@ -163,7 +163,12 @@ export class LtiPlatformSimulator {
     record.target = route.target;
     const fault = this.takeFault(route.target);
     if (fault) {
-      if ('kind' in fault) return void req.socket.destroy();
+      if ('kind' in fault && fault.kind === 'drop') return void req.socket.destroy();
+      if ('kind' in fault) {
+        record.status = 200;
+        res.writeHead(200, 'OK', { 'content-type': 'application/json' });
+        return void res.end(`{"id":"${'x'.repeat(fault.bytes)}"}`);
+      }
       const headers: Record<string, string> = { 'content-type': 'text/html' };
       if (fault.status === 429 && fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
       return send(fault.status, fault.status === 429 ? 'Too Many Requests' : 'Server Error', headers, '');
