@@ -96,7 +96,7 @@ export class ConnectionsService {
     }
     assertFieldsOfKind(connection.kind, dto);
     if (connection.kind === 'lti-ags') {
-      Object.assign(connection, this.checkedLti({ issuer: connection.ltiIssuer!, clientId: connection.ltiClientId!, deploymentId: connection.ltiDeploymentId!, tokenUrl: connection.ltiTokenUrl!, audience: connection.ltiAudience ?? undefined, ...definedOf(dto) }));
+      Object.assign(connection, this.checkedLti({ issuer: connection.ltiIssuer!, clientId: connection.ltiClientId!, deploymentId: connection.ltiDeploymentId!, tokenUrl: connection.ltiTokenUrl!, audience: connection.ltiAudience ?? undefined, ...definedOf(dto) }, dto.tokenUrl !== undefined));
       if (dto.audience === null) connection.ltiAudience = null;
       connection.baseUrl = connection.ltiIssuer!;
     }
@@ -119,8 +119,8 @@ export class ConnectionsService {
   }
 
   /** The stored lti-ags fields; the token URL obeys the outbound rules (LMS_ALLOWED_HOSTS) like a Moodle baseUrl. */
-  private checkedLti(dto: LtiFields): Pick<ConnectionEntity, 'ltiIssuer' | 'ltiClientId' | 'ltiDeploymentId' | 'ltiTokenUrl' | 'ltiAudience'> {
-    const problem = ltiUrlProblem(dto.tokenUrl, parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS));
+  private checkedLti(dto: LtiFields, tokenUrlGiven = true): Pick<ConnectionEntity, 'ltiIssuer' | 'ltiClientId' | 'ltiDeploymentId' | 'ltiTokenUrl' | 'ltiAudience'> {
+    const problem = tokenUrlGiven ? ltiUrlProblem(dto.tokenUrl, parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS)) : null;
     if (problem) throw new BadRequestException(`tokenUrl: ${problem}`);
     return { ltiIssuer: dto.issuer, ltiClientId: dto.clientId, ltiDeploymentId: dto.deploymentId, ltiTokenUrl: dto.tokenUrl, ltiAudience: dto.audience ?? null };
   }

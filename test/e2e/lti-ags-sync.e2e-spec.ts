@@ -128,4 +128,11 @@ describe('lti-ags sync', () => {
     expect(sync.attempts).toHaveLength(1);
     expect(ctx.platform.count('scores')).toBe(before + 1);
   });
+
+  it('counts AGS calls in the LMS call histogram', async () => {
+    const metrics = (await ctx.t.http.get('/metrics')).text;
+    expect(metrics).toMatch(/sgs_lms_call_duration_seconds_count\{function="lti POST scores",outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/sgs_lms_call_duration_seconds_count\{function="lti POST scores",outcome="permanent"\} [1-9]/);
+    expect(metrics).toMatch(/sgs_lms_call_duration_seconds_count\{function="lti token",outcome="ok"\} [1-9]/);
+  });
 });

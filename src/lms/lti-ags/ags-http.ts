@@ -1,5 +1,6 @@
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
 import { CallGate } from '../lms-call.limiter';
+import { LmsCallListener } from '../moodle/moodle.client';
 import { LmsError } from '../moodle/moodle-errors';
 import { AgsError, agsHttpError } from './ags-errors';
 import { ltiUrlProblem } from './ags-urls';
@@ -48,6 +49,7 @@ export class AgsHttp {
   constructor(
     private readonly limits: AgsLimits,
     private readonly gate?: CallGate,
+    private readonly listener?: LmsCallListener,
   ) {}
 
   /** A value that must never be recorded or thrown (an access token, an assertion). */
@@ -66,6 +68,7 @@ export class AgsHttp {
     const record: RecordedLmsCall = { function: request.name, params: { url: request.url, ...request.params }, httpStatus: null, body: null, error: null, durationMs: 0 };
     this.calls.push(record);
     const started = Date.now();
+    let failure: AgsError | null = null;
     try {
       const refused = ltiUrlProblem(request.url, this.limits.allowedHosts);
       if (refused) throw new AgsError('permanent', 'url_refused', `not calling ${request.url}: it ${refused}; fix the connection or mapping`);
@@ -93,9 +96,15 @@ export class AgsHttp {
       const found = toLmsError(error, this.limits.timeoutMs);
       const clean = found instanceof AgsError ? new AgsError(found.kind, found.code, this.redact(found.message), found.retryAfterMs) : new AgsError(found.kind, found.code, this.redact(found.message));
       record.error = `${clean.code}: ${clean.message}`;
+      failure = clean;
       throw clean;
     } finally {
       record.durationMs = Date.now() - started;
+      try {
+        this.listener?.({ function: `lti ${request.name}`, durationMs: record.durationMs, outcome: failure?.kind ?? 'ok', errorCode: failure?.code ?? null });
+      } catch {
+        // an observer's failure never fails the call it observes
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import { ToolSigner, LtiToolKeys } from '../../lti/lti-tool-keys.service';
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
 import { parseAllowedHosts } from '../lms-base-url';
 import { GateOptions, LmsCallLimiter } from '../lms-call.limiter';
+import { LmsCallListener } from '../moodle/moodle.client';
 import { AgsError } from './ags-errors';
 import { AgsHttp, AgsRequest, parseJson, snippetOf } from './ags-http';
 import { AgsAccessToken, AgsTokenCache, renewAt } from './ags-token.cache';
@@ -20,6 +21,8 @@ const MAX_CONTAINER_PAGES = 50;
 /** The only code that speaks LTI Advantage AGS. `session()` gives a handle that records every call. */
 @Injectable()
 export class AgsClient {
+  private listener?: LmsCallListener;
+
   constructor(
     private readonly config: AppConfig,
     private readonly keys: LtiToolKeys,
@@ -27,10 +30,16 @@ export class AgsClient {
     private readonly limiter: LmsCallLimiter,
   ) {}
 
+  /** Sets the one listener told about every call (the metrics module's LMS call histogram). */
+  onCall(listener: LmsCallListener): void {
+    this.listener = listener;
+  }
+
   session(connection: ConnectionEntity, gate: GateOptions = {}): AgsSession {
     const http = new AgsHttp(
       { timeoutMs: this.config.LMS_TIMEOUT_MS, answerBytes: this.config.LMS_MAX_ANSWER_BYTES, allowedHosts: parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS) },
       this.limiter.gateFor(connection, gate),
+      this.listener,
     );
     return new AgsSession(platformOf(connection), http, this.tokens, () => this.signer());
   }
