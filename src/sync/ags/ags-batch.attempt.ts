@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AgsClient, AgsSession } from '../../lms/lti-ags/ags.client';
 import { AgsError } from '../../lms/lti-ags/ags-errors';
+import { AGS_SCOPES } from '../../lms/lti-ags/ags.types';
 import { LmsError } from '../../lms/moodle/moodle-errors';
 import { MappingEntity } from '../../mappings/mapping.entity';
 import { attemptPolicyObjection } from '../attempt-policy';
@@ -110,7 +111,7 @@ export class AgsBatchAttempt {
     if (toWrite.length === 0) return;
 
     const token = await session.accessToken();
-    const missing = ['https://purl.imsglobal.org/spec/lti-ags/scope/score', 'https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly'].filter((s) => !token.scopes.includes(s));
+    const missing = [AGS_SCOPES.score, AGS_SCOPES.resultRead].filter((s) => !token.scopes.includes(s));
     if (missing.length > 0) {
       throw new AgsError('permanent', 'scope_missing', `the platform did not grant ${missing.join(' and ')}: turn on the grade services for the tool (Moodle: "IMS LTI Assignment and Grade Services: Use this service for grade sync and column management")`);
     }
