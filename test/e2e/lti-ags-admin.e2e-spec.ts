@@ -170,3 +170,23 @@ describe('lti-ags outbound limits', () => {
     expect(ctx.platform.requests.slice(before).filter((r) => r.target !== 'token')).toEqual([]);
   });
 });
+
+describe('lti-ags access tokens near their expiry', () => {
+  let ctx: LtiSyncContext;
+
+  beforeAll(async () => {
+    ctx = await LtiSyncContext.start({}, { tokenLifetimeS: 2 });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('asks for a new token shortly before expires_in, not after a refusal', async () => {
+    expect(await ctx.deliver(ctx.callbackBody({ userId: '3' }))).toMatchObject({ state: 'synced' });
+    const tokens = ctx.platform.count('token');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await ctx.deliver(ctx.callbackBody({ userId: '4' }))).toMatchObject({ state: 'synced' });
+    expect(ctx.platform.count('token')).toBe(tokens + 1);
+    expect(ctx.platform.requests.filter((r) => r.status === 401)).toEqual([]);
+  });
+});
