@@ -15,6 +15,7 @@ import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
 import { IntakeModule } from './intake/intake.module';
 import { loggerOptions } from './common/logger-options';
+import { LtiModule } from './lti/lti.module';
 import { MappingsModule } from './mappings/mappings.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { bullRedisOptions } from './sync/redis-options';
@@ -44,6 +45,7 @@ export class AppModule {
         MappingsModule,
         SubmissionsModule,
         GradesModule,
+        LtiModule,
       ],
       providers: [
         { provide: APP_GUARD, useClass: BearerAuthGuard },

@@ -8,7 +8,7 @@ import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
 import { ensureDatabase } from './database/ensure-database';
 import { runMigrations } from './database/run-migrations';
-import { checkStoredCredentials, unreadableCredentialsMessage } from './startup/stored-credentials.check';
+import { checkStoredCredentials, unreadableCredentialsMessage, unreadableToolKeysMessage } from './startup/stored-credentials.check';
 import { describeUrl, EX_CONFIG, EX_SOFTWARE, EX_UNAVAILABLE, StartupError } from './startup/startup-error';
 import { ensurePortFree, waitForPostgres, waitForRedis } from './startup/wait-for-services';
 
@@ -30,6 +30,7 @@ async function prepare(config: AppConfig): Promise<string[]> {
   }
   const credentials = await checkStoredCredentials(config.DATABASE_URL, new CredentialCipher(config));
   if (credentials.resealed > 0) done.push(`re-encrypted ${credentials.resealed} stored LMS token(s) and quarantined bodies with the new ENCRYPTION_KEY`);
+  if (credentials.resealedToolKeys > 0) done.push(`re-encrypted ${credentials.resealedToolKeys} LTI tool key(s) with the new ENCRYPTION_KEY`);
   if (credentials.unreadableQuarantined > 0) {
     notice(`WARNING ENCRYPTION_KEY: does not decrypt ${credentials.unreadableQuarantined} quarantined callback(s); they cannot be replayed (they expire with QUARANTINE_RETENTION_DAYS)`);
   }
@@ -37,6 +38,11 @@ async function prepare(config: AppConfig): Promise<string[]> {
     const message = unreadableCredentialsMessage(credentials.unreadable);
     if (config.ENCRYPTION_KEY_LOST !== '1') throw new StartupError(message, EX_CONFIG);
     notice(`WARNING ${message} Starting anyway (ENCRYPTION_KEY_LOST=1): their syncs fail until the token is re-entered.`);
+  }
+  if (credentials.unreadableToolKeys.length > 0) {
+    const message = unreadableToolKeysMessage(credentials.unreadableToolKeys);
+    if (config.ENCRYPTION_KEY_LOST !== '1') throw new StartupError(message, EX_CONFIG);
+    notice(`WARNING ${message} Starting anyway (ENCRYPTION_KEY_LOST=1): LTI grade sync fails until a new key is registered.`);
   }
   return done;
 }

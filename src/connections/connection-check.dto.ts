@@ -39,6 +39,9 @@ export class MappingCheckView {
   @ApiProperty({ type: Number, nullable: true }) grademin!: number | null;
   @ApiProperty({ type: Number, nullable: true }) grademax!: number | null;
 
+  @ApiPropertyOptional({ description: 'lineitem targets only: the line item label the platform shows' })
+  label?: string;
+
   @ApiPropertyOptional({ type: Boolean, nullable: true, description: 'assign targets only: the feedback-comments plugin is on, so the feedback text is kept' })
   feedbackCommentsEnabled?: boolean | null;
 
@@ -46,16 +49,28 @@ export class MappingCheckView {
   @ApiProperty({ type: [CheckProblemView], description: 'What grades land without (e.g. the feedback text): does not make the report fail' }) warnings!: CheckProblemView[];
 }
 
+export class CheckScopesView {
+  @ApiProperty({ type: [String], description: 'Every AGS scope this service asks for' })
+  required!: string[];
+
+  @ApiProperty({ type: [String], nullable: true, description: 'What the platform granted; null when no token was issued' })
+  granted!: string[] | null;
+
+  @ApiProperty({ type: [String], nullable: true, description: 'Required scopes the platform did not grant; null when no token was issued' })
+  missing!: string[] | null;
+}
+
 export class ConnectionCheckView {
   @ApiProperty() connectionId!: string;
   @ApiProperty() checkedAt!: Date;
   @ApiProperty({ description: 'No problem anywhere in this report' }) ok!: boolean;
   @ApiProperty({ description: 'Moodle answered as a Moodle web service (false: network error, timeout, HTTP error, not JSON)' }) reachable!: boolean;
-  @ApiProperty({ type: Boolean, nullable: true, description: 'Moodle accepted the token; null when its answer does not tell' }) tokenValid!: boolean | null;
+  @ApiProperty({ type: Boolean, nullable: true, description: 'Moodle accepted the token (lti-ags: the platform issued an access token); null when its answer does not tell' }) tokenValid!: boolean | null;
   @ApiProperty({ type: String, nullable: true }) siteName!: string | null;
   @ApiProperty({ type: String, nullable: true }) release!: string | null;
   @ApiProperty({ type: String, nullable: true, description: "The token's web-service user" }) username!: string | null;
-  @ApiProperty({ type: CheckFunctionsView }) functions!: CheckFunctionsView;
+  @ApiProperty({ type: CheckFunctionsView, description: 'moodle connections; empty for lti-ags' }) functions!: CheckFunctionsView;
+  @ApiPropertyOptional({ type: CheckScopesView, description: 'lti-ags connections: the AGS scopes of the access token' }) scopes?: CheckScopesView;
   @ApiProperty({
     type: [String],
     nullable: true,

@@ -20,6 +20,7 @@ import {
 import { CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
 import { ConnectionEntity } from './connection.entity';
 import { ConnectionsService } from './connections.service';
+import { AgsConnectionCheck } from './ags-connection.check';
 
 /** POST /connections/:id/test: the site, the token, its functions, and every mapping's target, as Moodle sees them. */
 @Injectable()
@@ -30,12 +31,13 @@ export class ConnectionCheckService {
     private readonly sessions: LmsSessions,
     private readonly targets: MappingTargetValidator,
     private readonly audit: AuditService,
+    private readonly agsCheck: AgsConnectionCheck,
   ) {}
 
   async check(actor: Principal, id: string): Promise<ConnectionCheckView> {
     const connection = await this.connections.find(id);
     const mappings = await this.mappings.find({ where: { connectionId: id }, order: { createdAt: 'ASC' } });
-    const report = await this.openAndRun(connection, mappings);
+    const report = connection.kind === 'lti-ags' ? await this.agsCheck.run(connection, mappings) : await this.openAndRun(connection, mappings);
     const summary = { ok: report.ok, reachable: report.reachable, tokenValid: report.tokenValid, problems: report.problems.map((p) => p.code) };
     await this.audit.record(actor, 'connection.test', 'connection', id, null, summary);
     return report;

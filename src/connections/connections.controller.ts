@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
 import { Principal, RequireRole } from '../admin/auth/roles';
@@ -6,6 +6,8 @@ import { ConnectionCheckView } from './connection-check.dto';
 import { ConnectionCheckService } from './connection-check.service';
 import { ConnectionView, CreateConnectionDto, UpdateConnectionDto } from './connection.dto';
 import { ConnectionsService } from './connections.service';
+import { LineItemsQueryDto, LineItemView } from './line-items.dto';
+import { LineItemsService } from './line-items.service';
 
 @ApiTags('connections')
 @ApiBearerAuth()
@@ -14,11 +16,12 @@ export class ConnectionsController {
   constructor(
     private readonly connections: ConnectionsService,
     private readonly checks: ConnectionCheckService,
+    private readonly lineItems: LineItemsService,
   ) {}
 
   @Post()
   @RequireRole('admin')
-  @ApiOperation({ summary: 'Add a Moodle site; the token is stored encrypted and never returned' })
+  @ApiOperation({ summary: 'Add a Moodle site (the token is stored encrypted and never returned) or an LTI 1.3 platform (kind lti-ags)' })
   create(@CurrentPrincipal() actor: Principal, @Body() dto: CreateConnectionDto): Promise<ConnectionView> {
     return this.connections.create(actor, dto);
   }
@@ -51,6 +54,14 @@ export class ConnectionsController {
   @ApiOperation({ summary: 'Check the site, the token, its functions and every mapping on the connection against Moodle' })
   test(@CurrentPrincipal() actor: Principal, @Param('id', ParseUUIDPipe) id: string): Promise<ConnectionCheckView> {
     return this.checks.check(actor, id);
+  }
+
+  @Get(':id/lineitems')
+  @RequireRole('admin')
+  @ApiOkResponse({ type: [LineItemView] })
+  @ApiOperation({ summary: 'lti-ags: the line items the platform lists for a course (Moodle: ?courseId=; any platform: ?containerUrl=), to pick a mapping target' })
+  listLineItems(@Param('id', ParseUUIDPipe) id: string, @Query() query: LineItemsQueryDto): Promise<LineItemView[]> {
+    return this.lineItems.list(id, query);
   }
 
   @Delete(':id')

@@ -10,7 +10,26 @@ import { baseUrlProblem, normalizeBaseUrl, parseAllowedHosts } from '../lms/lms-
 import { MappingEntity } from '../mappings/mapping.entity';
 import { SyncPauses } from '../sync/sync-pauses';
 import { CreateConnectionDto, ConnectionView, UpdateConnectionDto } from './connection.dto';
-import { ConnectionEntity } from './connection.entity';
+import { ConnectionEntity, ConnectionKind } from './connection.entity';
+import { ltiUrlProblem } from '../lms/lti-ags/ags-urls';
+
+type LtiFields = { issuer: string; clientId: string; deploymentId: string; tokenUrl: string; audience?: string };
+const MOODLE_FIELDS = ['baseUrl', 'token'] as const;
+const LTI_FIELDS = ['issuer', 'clientId', 'deploymentId', 'tokenUrl', 'audience'] as const;
+
+/** A field of the other kind is refused by name: it would be silently ignored otherwise. */
+function assertFieldsOfKind(kind: ConnectionKind, dto: UpdateConnectionDto): void {
+  const foreign = kind === 'lti-ags' ? MOODLE_FIELDS : LTI_FIELDS;
+  const given = foreign.filter((f) => dto[f] !== undefined && dto[f] !== null);
+  if (given.length > 0) throw new BadRequestException(`${given.join(', ')}: not used by a ${kind} connection`);
+}
+
+/** The lti-ags fields a PATCH gives (null/undefined leave the stored value; audience null goes back to the token URL). */
+function definedOf(dto: UpdateConnectionDto): Partial<LtiFields> {
+  const out: Partial<LtiFields> = {};
+  for (const f of LTI_FIELDS) if (typeof dto[f] === 'string') out[f] = dto[f];
+  return out;
+}
 
 @Injectable()
 export class ConnectionsService {
@@ -24,8 +43,14 @@ export class ConnectionsService {
   ) {}
 
   async create(actor: Principal, dto: CreateConnectionDto): Promise<ConnectionView> {
+    const kind = dto.kind ?? 'moodle';
+    assertFieldsOfKind(kind, dto);
+    const site =
+      kind === 'lti-ags'
+        ? { baseUrl: dto.issuer!, tokenEncrypted: '', ...this.checkedLti(dto as LtiFields) }
+        : { baseUrl: this.checkedBaseUrl(dto.baseUrl!), tokenEncrypted: this.cipher.encrypt(dto.token!) };
     const saved = await this.connections.save(
-      this.connections.create({ name: dto.name, kind: dto.kind, baseUrl: this.checkedBaseUrl(dto.baseUrl), tokenEncrypted: this.cipher.encrypt(dto.token), rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null, enabled: dto.enabled ?? true }),
+      this.connections.create({ name: dto.name, kind, ...site, rateLimitPerSecond: dto.rateLimitPerSecond ?? null, maxConcurrency: dto.maxConcurrency ?? null, enabled: dto.enabled ?? true }),
     );
     const view = ConnectionView.of(saved);
     await this.audit.record(actor, 'connection.create', 'connection', saved.id, null, view);
@@ -66,7 +91,15 @@ export class ConnectionsService {
     const connection = await this.find(id);
     const before = ConnectionView.of(connection);
     if (dto.name !== undefined) connection.name = dto.name;
-    if (dto.kind !== undefined) connection.kind = dto.kind;
+    if (dto.kind !== undefined && dto.kind !== connection.kind) {
+      throw new BadRequestException(`kind: a ${connection.kind} connection cannot become ${dto.kind}; create a new connection`);
+    }
+    assertFieldsOfKind(connection.kind, dto);
+    if (connection.kind === 'lti-ags') {
+      Object.assign(connection, this.checkedLti({ issuer: connection.ltiIssuer!, clientId: connection.ltiClientId!, deploymentId: connection.ltiDeploymentId!, tokenUrl: connection.ltiTokenUrl!, audience: connection.ltiAudience ?? undefined, ...definedOf(dto) }, dto.tokenUrl !== undefined));
+      if (dto.audience === null) connection.ltiAudience = null;
+      connection.baseUrl = connection.ltiIssuer!;
+    }
     if (dto.baseUrl !== undefined) {
       const baseUrl = this.checkedBaseUrl(dto.baseUrl);
       // The stored token was given for the old site: it never goes to another one unless given again.
@@ -83,6 +116,13 @@ export class ConnectionsService {
     if (before.enabled !== after.enabled) await this.pauses.connectionChanged(id, after.enabled);
     await this.audit.record(actor, dto.token !== undefined ? 'connection.update (token replaced)' : 'connection.update', 'connection', id, before, after);
     return after;
+  }
+
+  /** The stored lti-ags fields; the token URL obeys the outbound rules (LMS_ALLOWED_HOSTS) like a Moodle baseUrl. */
+  private checkedLti(dto: LtiFields, tokenUrlGiven = true): Pick<ConnectionEntity, 'ltiIssuer' | 'ltiClientId' | 'ltiDeploymentId' | 'ltiTokenUrl' | 'ltiAudience'> {
+    const problem = tokenUrlGiven ? ltiUrlProblem(dto.tokenUrl, parseAllowedHosts(this.config.LMS_ALLOWED_HOSTS)) : null;
+    if (problem) throw new BadRequestException(`tokenUrl: ${problem}`);
+    return { ltiIssuer: dto.issuer, ltiClientId: dto.clientId, ltiDeploymentId: dto.deploymentId, ltiTokenUrl: dto.tokenUrl, ltiAudience: dto.audience ?? null };
   }
 
   private checkedBaseUrl(raw: string): string {

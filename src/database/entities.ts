@@ -3,6 +3,7 @@ import { AuditEntryEntity } from '../admin/audit/audit-entry.entity';
 import { AssessmentKeyEntity } from '../assessments/assessment-key.entity';
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
+import { LtiToolKeyEntity } from '../lti/lti-tool-key.entity';
 import { MappingEntity } from '../mappings/mapping.entity';
 import { QuarantinedCallbackEntity } from '../quarantine/quarantined-callback.entity';
 import { SubmissionEntity } from '../submissions/submission.entity';
@@ -20,4 +21,5 @@ export const ENTITIES = [
   ApiTokenEntity,
   AuditEntryEntity,
   QuarantinedCallbackEntity,
+  LtiToolKeyEntity,
 ];

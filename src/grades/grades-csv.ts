@@ -5,7 +5,7 @@ type Cell = string | number | boolean | Date | null | undefined;
 const COLUMNS: [string, (r: CourseGradeRow) => Cell][] = [
   ['mappingId', (r) => r.mappingId],
   ['targetType', (r) => r.target.type],
-  ['cmid', (r) => r.target.cmid],
+  ['cmid', (r) => (r.target.type === 'lineitem' ? null : r.target.cmid)],
   ['scoreField', (r) => r.scoreField],
   ['userRef', (r) => r.userRef],
   ['lmsUserId', (r) => r.lmsUserId],

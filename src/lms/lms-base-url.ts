@@ -35,7 +35,7 @@ export function baseUrlProblem(raw: string, allowedHosts: readonly string[]): st
   return null;
 }
 
-function hostAllowed(url: URL, allowed: readonly string[]): boolean {
+export function hostAllowed(url: URL, allowed: readonly string[]): boolean {
   if (allowed.length === 0) return true;
   const host = url.hostname.toLowerCase();
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');

@@ -7,7 +7,7 @@ import { CourseAssignments, MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
 import { SyncRefused } from '../sync/sync-outcome';
-import { MappingTarget } from './mapping.entity';
+import { MappingTarget, moodleTarget } from './mapping.entity';
 
 /**
  * `refusal`: Moodle says the target is wrong (a mapping to it is refused);
@@ -274,7 +274,7 @@ export class MappingTargetValidator {
       let suspended = false;
       const item = await ask('gradereport_user_get_grade_items', async () => {
         try {
-          return await this.writer.inspect(lms, { courseId, userId, target });
+          return await this.writer.inspect(lms, { courseId, userId, target: moodleTarget(target) });
         } catch (error) {
           if (error instanceof SyncRefused) {
             result.itemFound = false;

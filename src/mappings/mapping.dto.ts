@@ -11,11 +11,14 @@ import {
   IsUUID,
   Matches,
   Max,
+  MaxLength,
   Min,
   NotEquals,
+  ValidateBy,
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { ltiUrlProblem } from '../lms/lti-ags/ags-urls';
 import {
   ATTEMPT_POLICIES,
   AttemptPolicy,
@@ -33,7 +36,7 @@ import { Optional } from '../common/validation/optional';
 const MAX_ID = 2_147_483_647;
 
 export class TargetDto {
-  @ApiProperty({ enum: TARGET_TYPES, description: 'assign → mod_assign_save_grades; activity → core_grades_update_grades (never for mod_assign)' })
+  @ApiProperty({ enum: TARGET_TYPES, description: 'assign → mod_assign_save_grades; activity → core_grades_update_grades (never for mod_assign); lineitem → LTI AGS scores (lti-ags connections only)' })
   @IsIn(TARGET_TYPES)
   type!: TargetType;
 
@@ -44,11 +47,28 @@ export class TargetDto {
   @Max(MAX_ID)
   assignmentId?: number;
 
-  @ApiProperty({ description: 'The course-module id (cmid) of the activity', example: 2 })
+  @ApiPropertyOptional({ description: 'assign and activity (required): the course-module id (cmid) of the activity', example: 2 })
+  @ValidateIf((t: TargetDto) => t.type !== 'lineitem' || t.cmid !== undefined)
   @IsInt({ message: 'target.cmid must be the course-module id (an integer)' })
   @Min(1)
   @Max(MAX_ID)
-  cmid!: number;
+  cmid?: number;
+
+  @ApiPropertyOptional({
+    description: "lineitem (required): the line item's URL as the platform gives it, query string included (Moodle: {wwwroot}/mod/lti/services.php/{courseid}/lineitems/{itemid}/lineitem?type_id={typeid})",
+    example: 'https://moodle.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1',
+  })
+  @ValidateIf((t: TargetDto) => t.type === 'lineitem' || t.lineItemUrl !== undefined)
+  @IsString({ message: 'target.lineItemUrl must be the line item URL (a string)' })
+  @MaxLength(2000, { message: 'target.lineItemUrl must be at most 2000 characters' })
+  @ValidateBy({
+    name: 'isLineItemUrl',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && ltiUrlProblem(value, []) === null,
+      defaultMessage: (args) => `target.lineItemUrl ${(typeof args?.value === 'string' ? ltiUrlProblem(args.value, []) : null) ?? 'must be an http(s) URL'}`,
+    },
+  })
+  lineItemUrl?: string;
 
   @ApiPropertyOptional({ description: 'activity: the module component, e.g. mod_lti', example: 'mod_lti' })
   @ValidateIf((t: TargetDto) => t.type === 'activity' || t.component !== undefined)
@@ -100,7 +120,7 @@ export class CreateMappingDto {
   lmsCourseId!: number;
 
   @ApiProperty({ type: TargetDto })
-  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"} or {"type":"activity","component","cmid","itemNumber"}' })
+  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"}, {"type":"activity","component","cmid","itemNumber"} or {"type":"lineitem","lineItemUrl"}' })
   @ValidateNested()
   @Type(() => TargetDto)
   target!: TargetDto;
@@ -146,7 +166,7 @@ export class UpdateMappingDto {
 
   @ApiPropertyOptional({ type: TargetDto })
   @Optional()
-  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"} or {"type":"activity","component","cmid","itemNumber"}' })
+  @IsObject({ message: 'target must be an object: {"type":"assign","assignmentId","cmid"}, {"type":"activity","component","cmid","itemNumber"} or {"type":"lineitem","lineItemUrl"}' })
   @ValidateNested()
   @Type(() => TargetDto)
   target?: TargetDto;
@@ -206,7 +226,17 @@ export class MappingView {
 
 /** The stored form of a validated target: only the fields of its type. */
 export function toMappingTarget(t: TargetDto): MappingTarget {
-  return t.type === 'assign'
-    ? { type: 'assign', assignmentId: t.assignmentId!, cmid: t.cmid }
-    : { type: 'activity', component: t.component!, cmid: t.cmid, itemNumber: t.itemNumber ?? 0 };
+  switch (t.type) {
+    case 'assign':
+      return { type: 'assign', assignmentId: t.assignmentId!, cmid: t.cmid! };
+    case 'activity':
+      return { type: 'activity', component: t.component!, cmid: t.cmid!, itemNumber: t.itemNumber ?? 0 };
+    case 'lineitem':
+      return { type: 'lineitem', lineItemUrl: t.lineItemUrl! };
+  }
+}
+
+/** The course-module id intake filters on (`testid`); a line item has none. */
+export function cmidOf(target: MappingTarget): number {
+  return target.type === 'lineitem' ? 0 : target.cmid;
 }

@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 
-export const TARGET_TYPES = ['assign', 'activity'] as const;
+export const TARGET_TYPES = ['assign', 'activity', 'lineitem'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 export const USER_MATCHES = ['id', 'idnumber', 'username', 'email'] as const;
 export type UserMatch = (typeof USER_MATCHES)[number];
@@ -11,9 +11,19 @@ export type ScoreField = (typeof SCORE_FIELDS)[number];
 export const ATTEMPT_POLICIES = ['latest', 'highest', 'first'] as const;
 export type AttemptPolicy = (typeof ATTEMPT_POLICIES)[number];
 
-export type MappingTarget =
+/** A grade item reached through Moodle web services (moodle connections). */
+export type MoodleTarget =
   | { type: 'assign'; assignmentId: number; cmid: number }
   | { type: 'activity'; component: string; cmid: number; itemNumber: number };
+/** An LTI AGS line item (lti-ags connections), its URL exactly as the platform gives it. */
+export type LineItemTarget = { type: 'lineitem'; lineItemUrl: string };
+export type MappingTarget = MoodleTarget | LineItemTarget;
+
+/** The target of a mapping on a moodle connection (creation refuses a line item there). */
+export function moodleTarget(target: MappingTarget): MoodleTarget {
+  if (target.type === 'lineitem') throw new Error('a line item target is graded through LTI AGS, not Moodle web services');
+  return target;
+}
 
 /** "Callbacks of assessment A (quiz Q) become grades in LMS course C, grade item T." */
 @Entity('mappings')
@@ -45,7 +55,7 @@ export class MappingEntity {
   @Column({ type: 'jsonb' })
   target!: MappingTarget;
 
-  /** The course-module id of the target, copied out of `target` so intake can filter on it. */
+  /** The course-module id of the target, copied out of `target` so intake can filter on it (0 for a line item). */
   @Column({ name: 'target_cmid', type: 'integer' })
   targetCmid!: number;
 

@@ -9,8 +9,10 @@ import { AssessmentEntity } from '../assessments/assessment.entity';
 import { ConnectionEntity } from '../connections/connection.entity';
 import { SyncEntity } from '../sync/sync.entity';
 import { SyncPauses } from '../sync/sync-pauses';
-import { CreateMappingDto, MappingView, SourceScaleDto, toMappingTarget, UpdateMappingDto } from './mapping.dto';
-import { MappingEntity } from './mapping.entity';
+import { cmidOf, CreateMappingDto, MappingView, SourceScaleDto, toMappingTarget, UpdateMappingDto } from './mapping.dto';
+import { MappingEntity, MappingTarget, UserMatch } from './mapping.entity';
+import { assertMappingFitsKind } from './mapping-kind.rules';
+import { LineItemChecker } from '../lms/lti-ags/line-item.checker';
 import { MappingTargetValidator } from './mapping-target.validator';
 
 @Injectable()
@@ -19,6 +21,7 @@ export class MappingsService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly audit: AuditService,
     private readonly targets: MappingTargetValidator,
+    private readonly lineItems: LineItemChecker,
     private readonly pauses: SyncPauses,
   ) {}
 
@@ -31,7 +34,7 @@ export class MappingsService {
     await this.assertExists(ConnectionEntity, dto.connectionId, 'connectionId');
     assertScale(dto.sourceScale);
     const target = toMappingTarget(dto.target);
-    const warnings = await this.targets.validate(dto.connectionId, dto.lmsCourseId, target);
+    const warnings = await this.checkTarget(dto.connectionId, dto.lmsCourseId, target, dto.userMatch);
     const saved = await this.mappings.save(
       this.mappings.create({
         assessmentId: dto.assessmentId,
@@ -39,7 +42,7 @@ export class MappingsService {
         connectionId: dto.connectionId,
         lmsCourseId: dto.lmsCourseId,
         target,
-        targetCmid: target.cmid,
+        targetCmid: cmidOf(target),
         userMatch: dto.userMatch,
         scoreField: dto.scoreField,
         sourceMin: dto.sourceScale.min,
@@ -92,7 +95,7 @@ export class MappingsService {
     }
     if (dto.target) {
       mapping.target = toMappingTarget(dto.target);
-      mapping.targetCmid = mapping.target.cmid;
+      mapping.targetCmid = cmidOf(mapping.target);
     }
     if (dto.speechaceQuizId !== undefined) mapping.speechaceQuizId = dto.speechaceQuizId;
     if (dto.lmsCourseId !== undefined) mapping.lmsCourseId = dto.lmsCourseId;
@@ -101,7 +104,8 @@ export class MappingsService {
     if (dto.attemptPolicy !== undefined) mapping.attemptPolicy = dto.attemptPolicy;
     if (dto.enabled !== undefined) mapping.enabled = dto.enabled;
     if (dto.requireSignedUrl !== undefined) mapping.requireSignedUrl = dto.requireSignedUrl;
-    const warnings = dto.target || dto.lmsCourseId !== undefined ? await this.targets.validate(mapping.connectionId, mapping.lmsCourseId, mapping.target) : [];
+    const targetChanged = dto.target !== undefined || dto.lmsCourseId !== undefined;
+    const warnings = targetChanged || dto.userMatch !== undefined ? await this.checkTarget(mapping.connectionId, mapping.lmsCourseId, mapping.target, mapping.userMatch, targetChanged) : [];
     const after = MappingView.of(await this.mappings.save(mapping));
     if (before.enabled !== after.enabled) await this.pauses.mappingChanged(id, after.enabled);
     if (before.userMatch !== after.userMatch) {
@@ -118,6 +122,18 @@ export class MappingsService {
     if (syncs > 0) throw new ConflictException(`Mapping ${id} has ${syncs} sync(s) on record; disable it instead (PATCH {"enabled": false})`);
     await this.mappings.delete({ id });
     await this.audit.record(actor, 'mapping.delete', 'mapping', id, before, null);
+  }
+
+  /** The target fits the connection's kind, and the LMS knows it (Moodle's checks, or the line item read). */
+  private async checkTarget(connectionId: string, courseId: number, target: MappingTarget, userMatch: UserMatch, read = true): Promise<string[]> {
+    const connection = await this.db.getRepository(ConnectionEntity).findOneByOrFail({ id: connectionId });
+    assertMappingFitsKind(connection.kind, target, userMatch);
+    if (!read) return [];
+    if (target.type !== 'lineitem') return this.targets.validate(connectionId, courseId, target);
+    const checked = await this.lineItems.check(connection, target.lineItemUrl);
+    if (checked.found) return [];
+    if (checked.refused) throw new BadRequestException(`target.lineItemUrl: the platform refused to show the line item: ${checked.problem.message}`);
+    return [`could not check the line item: ${checked.problem.message}`];
   }
 
   private async assertExists(entity: typeof AssessmentEntity | typeof ConnectionEntity, id: string, field: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LmsCallObservation, MoodleClient } from '../lms/moodle/moodle.client';
+import { AgsClient } from '../lms/lti-ags/ags.client';
 import { SYNC_STATES } from '../sync/sync.entity';
 import { SyncQueue } from '../sync/sync.queue';
 import { CALLBACK_OUTCOMES, CallbackOutcome, callbackOutcome } from './callback-outcome';
@@ -107,6 +108,7 @@ export class MetricsService implements OnModuleInit {
     private readonly repository: MetricsRepository,
     private readonly queue: SyncQueue,
     private readonly moodle: MoodleClient,
+    private readonly ags: AgsClient,
   ) {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of CALLBACK_OUTCOMES) this.callbacks.inc({ outcome }, 0);
@@ -115,6 +117,7 @@ export class MetricsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.moodle.onCall((call) => this.observeLmsCall(call));
+    this.ags.onCall((call) => this.observeLmsCall(call));
   }
 
   get contentType(): string {

@@ -2,6 +2,8 @@ import { BullModule } from '@nestjs/bull';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { LmsModule } from '../lms/lms.module';
+import { LtiAgsModule } from '../lms/lti-ags/lti-ags.module';
+import { AgsBatchAttempt } from './ags/ags-batch.attempt';
 import { OutboxRelay } from './outbox.relay';
 import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
@@ -19,8 +21,8 @@ export class SyncModule {
     return {
       module: SyncModule,
       global: true,
-      imports: [queue, LmsModule],
-      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, SyncPauses, ...workerProviders],
+      imports: [queue, LmsModule, LtiAgsModule],
+      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, SyncPauses, AgsBatchAttempt, ...workerProviders],
       exports: [queue, SyncQueue, SyncWakeups, SyncRepository, SyncPauses],
     };
   }

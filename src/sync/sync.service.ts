@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { MappingEntity } from '../mappings/mapping.entity';
+import { MappingEntity, moodleTarget } from '../mappings/mapping.entity';
 import { LmsSessions } from '../lms/lms-sessions';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
@@ -16,6 +16,7 @@ import { RecordedLmsCall } from './sync-attempt.entity';
 import { ATTEMPT_POLICY, OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { ClaimLease, LEASE_LOST } from './claim-lease';
+import { AgsBatchAttempt } from './ags/ags-batch.attempt';
 import { SyncQueue } from './sync.queue';
 import { Finish, SyncRepository } from './sync.repository';
 
@@ -54,6 +55,7 @@ export class SyncService {
     private readonly sessions: LmsSessions,
     private readonly users: MoodleUserDirectory,
     private readonly writer: MoodleGradeWriter,
+    private readonly agsAttempt: AgsBatchAttempt,
   ) {}
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
@@ -65,7 +67,8 @@ export class SyncService {
     const mapping = batch[0]!.mapping!;
     const lease = new ClaimLease(this.syncs, batch.map((s) => s.id), claim.token, this.config.SYNC_LEASE_MS).start();
     try {
-      await this.attempt(mapping, batch, lease, jobId);
+      if (mapping.connection!.kind === 'lti-ags') await this.agsAttempt.run(mapping, batch, lease, jobId);
+      else await this.attempt(mapping, batch, lease, jobId);
     } finally {
       lease.stop();
       // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
@@ -148,7 +151,7 @@ export class SyncService {
     }
     if (enrolled.length === 0) return;
 
-    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
+    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: moodleTarget(mapping.target) };
     const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
     const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync), lmsUserIds);
     const toWrite: Candidate[] = [];

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MappingTarget } from '../../mappings/mapping.entity';
+import { MoodleTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
 import { CourseGradeSnapshots, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
@@ -9,7 +9,7 @@ import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrad
 
 export interface GradeItemRef {
   courseId: number;
-  target: MappingTarget;
+  target: MoodleTarget;
 }
 
 export interface GradeEntry {
@@ -102,7 +102,7 @@ export class MoodleGradeWriter {
   }
 }
 
-function itemNumberOf(target: MappingTarget): number {
+function itemNumberOf(target: MoodleTarget): number {
   return target.type === 'assign' ? 0 : target.itemNumber;
 }
 
@@ -127,11 +127,11 @@ function findItem(report: MoodleUserGrades, ref: GradeItemRef): MoodleGradeItem 
 }
 
 /** The :view capability of the target's module (cm_info::$uservisible checks it). */
-function viewCapabilityOf(target: MappingTarget): string {
+function viewCapabilityOf(target: MoodleTarget): string {
   return target.type === 'assign' ? 'mod/assign:view' : `mod/${target.component.replace(/^mod_/, '')}:view`;
 }
 
-function assertTargetMatches(item: MoodleGradeItem, target: MappingTarget): void {
+function assertTargetMatches(item: MoodleGradeItem, target: MoodleTarget): void {
   if (target.type === 'assign') {
     if (item.itemmodule !== 'assign' || Number(item.iteminstance) !== target.assignmentId) {
       throw new SyncRefused(
