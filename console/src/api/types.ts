@@ -62,9 +62,11 @@ export interface SyncSummary {
   oldestOpenAgeSeconds: number | null;
 }
 
-export type MappingTarget =
+export type MoodleTarget =
   | { type: 'assign'; assignmentId: number; cmid: number }
   | { type: 'activity'; component: string; cmid: number; itemNumber: number };
+/** lti-ags connections: a line item. The console shows these but does not edit them yet. */
+export type MappingTarget = MoodleTarget | { type: 'lineitem'; lineItemUrl: string };
 
 export const USER_MATCHES = ['id', 'idnumber', 'username', 'email'] as const;
 export const SCORE_FIELDS = ['overall', 'pronunciation', 'fluency', 'vocab', 'grammar'] as const;
@@ -142,6 +144,8 @@ export interface ConnectionCheck {
   release: string | null;
   username: string | null;
   functions: { required: string[]; missing: string[] | null };
+  /** lti-ags connections: the AGS scopes of the access token. */
+  scopes?: { required: string[]; granted: string[] | null; missing: string[] | null };
   missingCapabilities: string[] | null;
   problems: CheckProblem[];
   warnings: CheckProblem[];

@@ -1,9 +1,14 @@
 import type { MappingTarget } from '../api/types';
 
 export function describeTarget(target: MappingTarget): string {
-  return target.type === 'assign'
-    ? `Assignment ${target.assignmentId} (cmid ${target.cmid})`
-    : `${target.component} (cmid ${target.cmid}, item ${target.itemNumber})`;
+  switch (target.type) {
+    case 'assign':
+      return `Assignment ${target.assignmentId} (cmid ${target.cmid})`;
+    case 'activity':
+      return `${target.component} (cmid ${target.cmid}, item ${target.itemNumber})`;
+    case 'lineitem':
+      return `Line item ${target.lineItemUrl}`;
+  }
 }
 
 export function formatTime(iso: string | null): string {

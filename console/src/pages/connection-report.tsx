@@ -18,8 +18,17 @@ export function ConnectionReport(props: { report: ConnectionCheck; mappings: Map
         <dt>Web-service user</dt>
         <dd>{orDash(r.username)}</dd>
       </dl>
-      <h4>Missing functions</h4>
-      {missingFunctions === null ? <p>Moodle did not say.</p> : missingFunctions.length === 0 ? <p>None: the token may call all {r.functions.required.length} functions.</p> : <List items={missingFunctions} label="Missing functions" />}
+      {r.scopes ? (
+        <>
+          <h4>Missing scopes</h4>
+          {r.scopes.missing === null ? <p>No access token was issued.</p> : r.scopes.missing.length === 0 ? <p>None: the platform granted all {r.scopes.required.length} scopes.</p> : <List items={r.scopes.missing} label="Missing scopes" />}
+        </>
+      ) : (
+        <>
+          <h4>Missing functions</h4>
+          {missingFunctions === null ? <p>Moodle did not say.</p> : missingFunctions.length === 0 ? <p>None: the token may call all {r.functions.required.length} functions.</p> : <List items={missingFunctions} label="Missing functions" />}
+        </>
+      )}
       <h4>Missing capabilities</h4>
       {r.missingCapabilities === null ? <p>Not checked (no mapping, or the check could not run).</p> : r.missingCapabilities.length === 0 ? <p>None.</p> : <List items={r.missingCapabilities} label="Missing capabilities" />}
       <Problems title="Problems" problems={r.problems} />

@@ -15,7 +15,8 @@ export function MappingForm(props: { existing: Mapping | null; assessments: Asse
   const { existing } = props;
   const [targetType, setTargetType] = useState<string>(existing?.target.type ?? 'assign');
   const { errors, busy, submit } = useSubmit<Mapping>(FIELDS);
-  const target = existing?.target;
+  // Line item targets (lti-ags) are not edited here; the mappings page offers no Edit for them.
+  const target = existing?.target.type === 'lineitem' ? undefined : existing?.target;
 
   async function onSubmit(event: Event) {
     event.preventDefault();
