@@ -1,4 +1,7 @@
-/** Two projects: fast unit tests beside the code, and e2e tests that boot the app on real PostgreSQL and Redis. */
+/**
+ * Three projects: fast unit tests beside the code, e2e tests that boot the app on real PostgreSQL and
+ * Redis, and browser tests that drive the admin console in Debian's Chromium against that same app.
+ */
 
 // NestJS 12 ships ES modules only; this CommonJS project require()s them, which Jest can do only
 // when Node runs with --experimental-vm-modules (vm.SyntheticModule). `npm run jest` passes it.
@@ -20,6 +23,14 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    {
+      ...base,
+      displayName: 'browser',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

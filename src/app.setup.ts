@@ -5,6 +5,7 @@ import express, { NextFunction, Request, Response } from 'express';
 import { AppConfig } from './config/app-config';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { bodyParserErrorAnswer } from './common/body-parser-errors';
+import { mountConsole } from './console/console.static';
 import { ERROR_SCHEMA } from './common/error-schema';
 import { addCallbackOperation } from './intake/callback.openapi';
 import { CallbackRoute, mountCallbackRoute } from './intake/callback.route';
@@ -18,8 +19,10 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   http.disable('x-powered-by');
   http.set('trust proxy', config.trustedProxies.length > 0 ? config.trustedProxies : false);
   http.set('query parser', 'simple');
-  if (config.runsApi) mountCallbackRoute(app.getHttpServer() as Server, app.get(CallbackRoute));
-  else app.use(workerRoutesOnly);
+  if (config.runsApi) {
+    mountCallbackRoute(app.getHttpServer() as Server, app.get(CallbackRoute));
+    mountConsole(http);
+  } else app.use(workerRoutesOnly);
   app.use(express.json({ limit: '256kb' }));
   app.use(express.urlencoded({ extended: false, limit: '256kb' }));
   app.use(bodyParserErrors);

@@ -121,3 +121,19 @@ export class SyncPage {
   @ApiProperty({ nullable: true, type: String, description: 'Pass as cursor for the next page; null on the last page' }) nextCursor!: string | null;
 }
 
+
+export class SyncSummaryView {
+  @ApiProperty({
+    description: 'How many syncs are in each state (every state is present, 0 when none)',
+    example: { pending: 0, queued: 1, paused: 0, synced: 40, blocked: 1, failed: 2, skipped: 3 },
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+  })
+  byState!: Record<SyncState, number>;
+
+  @ApiProperty({ nullable: true, type: Date, description: 'When the oldest sync still waiting (pending or queued) was created; null when none waits' })
+  oldestOpenCreatedAt!: Date | null;
+
+  @ApiProperty({ nullable: true, type: Number, description: 'Its age in seconds at the time of this answer; null when none waits' })
+  oldestOpenAgeSeconds!: number | null;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { SyncAttemptEntity } from '../sync/sync-attempt.entity';
-import { SyncEntity, SyncState } from '../sync/sync.entity';
+import { OPEN_SYNC_STATES, SyncEntity, SyncState } from '../sync/sync.entity';
 import { SyncRef } from '../sync/sync.repository';
 import { SqlWhere } from './sql-where';
 import { SubmissionEntity } from './submission.entity';
@@ -104,6 +104,21 @@ export class SubmissionsRepository {
     const syncs = await this.db.getRepository(SyncEntity).find({ where: { id: In(rows.map((r) => r.id)) } });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return sortBySeqDesc(syncs).map((sync) => ({ sync, lmsCourseId: byId.get(sync.id)!.lms_course_id, errorCode: byId.get(sync.id)!.error_code }));
+  }
+
+  /** How many syncs are in each state, and when the oldest open (pending or queued) one was created. */
+  async summarizeSyncs(scope: Scope): Promise<{ counts: { state: SyncState; count: number }[]; oldestOpenAt: Date | null }> {
+    const where = syncConditions(scope);
+    const counts = (await this.db.query(
+      `SELECT s.state, count(*)::integer AS count FROM syncs s JOIN mappings m ON m.id = s.mapping_id WHERE ${where.sql} GROUP BY s.state`,
+      where.params,
+    )) as { state: SyncState; count: number }[];
+    const open = syncConditions({ ...scope, states: OPEN_SYNC_STATES });
+    const [oldest] = (await this.db.query(
+      `SELECT min(s.created_at) AS oldest FROM syncs s JOIN mappings m ON m.id = s.mapping_id WHERE ${open.sql}`,
+      open.params,
+    )) as { oldest: Date | null }[];
+    return { counts, oldestOpenAt: oldest?.oldest ?? null };
   }
 
   /** Puts one finished sync back to pending, if it is in one of `from`; null when it is not (or does not exist). */

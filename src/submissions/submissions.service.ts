@@ -1,10 +1,10 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { allowedCourses, assertCourseAllowed } from '../admin/auth/course-scope';
 import { Principal } from '../admin/auth/roles';
-import { SyncEntity } from '../sync/sync.entity';
+import { SYNC_STATES, SyncEntity, SyncState } from '../sync/sync.entity';
 import { DEFAULT_PAGE_SIZE, SubmissionListQueryDto, SyncListQueryDto } from './list-query.dto';
 import { decodeCursor, encodeCursor } from './page-cursor';
-import { SubmissionPage, SubmissionSummary, SubmissionView, SyncListItem, SyncPage, SyncView } from './submission.dto';
+import { SubmissionPage, SubmissionSummary, SubmissionView, SyncListItem, SyncPage, SyncSummaryView, SyncView } from './submission.dto';
 import { PageRequest, SubmissionsRepository } from './submissions.repository';
 
 /** Reads of submissions and syncs; a viewer limited to some LMS courses sees only rows of those courses. */
@@ -75,6 +75,14 @@ export class SubmissionsService {
       items: items.map((r) => SyncListItem.ofListed(r.sync, r.lmsCourseId, r.errorCode)),
       nextCursor: rows.length > page.limit ? encodeCursor(items[items.length - 1]!.sync.seq) : null,
     };
+  }
+
+  async summarizeSyncs(principal: Principal): Promise<SyncSummaryView> {
+    const { counts, oldestOpenAt } = await this.repo.summarizeSyncs({ courses: allowedCourses(principal) });
+    const byState = Object.fromEntries(SYNC_STATES.map((state) => [state, 0])) as Record<SyncState, number>;
+    for (const row of counts) byState[row.state] = row.count;
+    const oldestOpenAgeSeconds = oldestOpenAt ? Math.max(0, Math.round((Date.now() - new Date(oldestOpenAt).getTime()) / 1000)) : null;
+    return { byState, oldestOpenCreatedAt: oldestOpenAt, oldestOpenAgeSeconds };
   }
 }
 

@@ -13,7 +13,7 @@ import {
 import { CurrentPrincipal } from '../admin/auth/current-principal.decorator';
 import { Principal, RequireRole } from '../admin/auth/roles';
 import { BulkRetryDto, BulkRetryResult, SyncListQueryDto } from './list-query.dto';
-import { SyncPage, SyncView } from './submission.dto';
+import { SyncPage, SyncSummaryView, SyncView } from './submission.dto';
 import { SubmissionsService } from './submissions.service';
 import { SyncRetryService } from './sync-retry.service';
 
@@ -35,6 +35,14 @@ export class SyncsController {
   @ApiOperation({ summary: 'Syncs, newest first, filtered by state, mapping, assessment, submission, course, user, error or time' })
   list(@CurrentPrincipal() principal: Principal, @Query() query: SyncListQueryDto): Promise<SyncPage> {
     return this.reads.listSyncs(principal, query);
+  }
+
+  @Get('summary')
+  @RequireRole('viewer')
+  @ApiOkResponse({ type: SyncSummaryView })
+  @ApiOperation({ summary: 'Syncs by state and the age of the oldest one still waiting, of the courses this token may see' })
+  summary(@CurrentPrincipal() principal: Principal): Promise<SyncSummaryView> {
+    return this.reads.summarizeSyncs(principal);
   }
 
   @Post('retry')

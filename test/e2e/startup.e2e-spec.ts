@@ -180,6 +180,9 @@ describe('start-up', () => {
       const env = await baseEnv({ ENCRYPTION_KEY: key(), DATABASE_URL: await createDatabase() });
       const service = start(env, 'npm-start-prod');
       await ready(service, env.PORT);
+      // The compiled server finds the console that `npm run build` put beside it.
+      const consolePage = await request(`http://127.0.0.1:${env.PORT}`).get('/console');
+      expect([consolePage.status, consolePage.text]).toEqual([200, expect.stringContaining('<div id="app">')]);
       const nodePid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(service.child.pid)]).toString().trim().split('\n')[0]);
       expect(nodePid).toBeGreaterThan(0);
       service.child.kill('SIGTERM');
