@@ -25,3 +25,33 @@ export function TableRegion(props: { label: string; children: ComponentChildren 
     </div>
   );
 }
+
+/**
+ * A labelled table, or the `empty` sentence when there are no rows. `false` columns are left out
+ * (columns only some tokens see); `actions` adds a last column named for screen readers only.
+ */
+export function DataTable<T>(props: {
+  label: string;
+  columns: readonly (string | false)[];
+  actions?: boolean;
+  rows: readonly T[];
+  empty: string;
+  children: (row: T) => ComponentChildren;
+}) {
+  if (props.rows.length === 0) return <p>{props.empty}</p>;
+  return (
+    <TableRegion label={props.label}>
+      <table>
+        <thead>
+          <tr>
+            {props.columns.filter((c): c is string => c !== false).map((c) => (
+              <th scope="col" key={c}>{c}</th>
+            ))}
+            {props.actions && <th scope="col"><span class="visually-hidden">Actions</span></th>}
+          </tr>
+        </thead>
+        <tbody>{props.rows.map((row) => props.children(row))}</tbody>
+      </table>
+    </TableRegion>
+  );
+}

@@ -5,7 +5,7 @@ import { useCatalog } from '../components/catalog';
 import { CopyButton } from '../components/copy-button';
 import { Field, formValues, GeneralErrors, useSubmit } from '../components/form';
 import { formatTime } from '../components/format';
-import { LoadState, Notice, TableRegion } from '../components/status';
+import { DataTable, LoadState, Notice } from '../components/status';
 import { isAdmin, useMe } from '../session';
 
 export function AssessmentsPage() {
@@ -40,39 +40,23 @@ export function AssessmentsPage() {
         <KeyRotation key={rotating.id} assessment={rotating} onDone={() => setRotating(null)} onChanged={async (a) => { setRotating(a); await assessments.reload(); }} />
       )}
       <LoadState data={assessments.data} error={assessments.error}>
-        {(list) =>
-          list.length === 0 ? (
-            <p>No assessment yet.</p>
-          ) : (
-            <TableRegion label="Assessments">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Speechace course id</th>
-                    {admin && <th scope="col">Active keys</th>}
-                    {admin && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((a) => (
-                    <tr key={a.id}>
-                      <td>{a.name}</td>
-                      <td>{a.speechaceCourseId}</td>
-                      {admin && <td>{(a.keys ?? []).filter((k) => !k.retiredAt).map((k) => `…${k.hint}`).join(', ') || 'none'}</td>}
-                      {admin && (
-                        <td class="actions">
-                          <button type="button" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>Edit</button>
-                          <button type="button" aria-label={`Rotate the key of ${a.name}`} onClick={() => setRotating(a)}>Rotate key</button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )
-        }
+        {(list) => (
+          <DataTable label="Assessments" empty="No assessment yet." columns={['Name', 'Speechace course id', admin && 'Active keys']} actions={admin} rows={list}>
+            {(a) => (
+              <tr key={a.id}>
+                <td>{a.name}</td>
+                <td>{a.speechaceCourseId}</td>
+                {admin && <td>{(a.keys ?? []).filter((k) => !k.retiredAt).map((k) => `…${k.hint}`).join(', ') || 'none'}</td>}
+                {admin && (
+                  <td class="actions">
+                    <button type="button" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>Edit</button>
+                    <button type="button" aria-label={`Rotate the key of ${a.name}`} onClick={() => setRotating(a)}>Rotate key</button>
+                  </td>
+                )}
+              </tr>
+            )}
+          </DataTable>
+        )}
       </LoadState>
     </section>
   );
@@ -166,28 +150,16 @@ function KeyRotation(props: { assessment: Assessment; onDone: () => void; onChan
         </div>
       </form>
       <Notice text={error} kind="error" />
-      <TableRegion label="Keys">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Key ends with</th>
-              <th scope="col">Added</th>
-              <th scope="col">Retired</th>
-              <th scope="col"><span class="visually-hidden">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {(a.keys ?? []).map((k) => (
-              <tr key={k.id}>
-                <td>…{k.hint}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{formatTime(k.retiredAt)}</td>
-                <td>{!k.retiredAt && <button type="button" aria-label={`Retire the key ending ${k.hint}`} onClick={() => void retire(k.id)}>Retire</button>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableRegion>
+      <DataTable label="Keys" empty="No key." columns={['Key ends with', 'Added', 'Retired']} actions rows={a.keys ?? []}>
+        {(k) => (
+          <tr key={k.id}>
+            <td>…{k.hint}</td>
+            <td>{formatTime(k.createdAt)}</td>
+            <td>{formatTime(k.retiredAt)}</td>
+            <td>{!k.retiredAt && <button type="button" aria-label={`Retire the key ending ${k.hint}`} onClick={() => void retire(k.id)}>Retire</button>}</td>
+          </tr>
+        )}
+      </DataTable>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError } from '../api/client';
 import type { Connection, ConnectionCheck } from '../api/types';
 import { useCatalog } from '../components/catalog';
-import { LoadState, Notice, TableRegion } from '../components/status';
+import { DataTable, LoadState, Notice } from '../components/status';
 import { isAdmin, useMe } from '../session';
 import { ConnectionForm } from './connection-form';
 import { ConnectionReport } from './connection-report';
@@ -60,48 +60,29 @@ export function ConnectionsPage() {
         </section>
       )}
       <LoadState data={connections.data} error={connections.error}>
-        {(list) =>
-          list.length === 0 ? (
-            <p>No connection yet.</p>
-          ) : (
-            <TableRegion label="Connections">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Address</th>
-                    <th scope="col">Token</th>
-                    <th scope="col">Limits</th>
-                    <th scope="col">Enabled</th>
-                    {admin && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((c) => (
-                    <tr key={c.id}>
-                      <td>{c.name}</td>
-                      <td>{c.kind}</td>
-                      <td>{c.baseUrl}</td>
-                      <td>{c.hasToken ? 'stored' : 'missing'}</td>
-                      <td>
-                        {c.rateLimitPerSecond ?? 'default'}/s, {c.maxConcurrency ?? 'default'} at once
-                      </td>
-                      <td>{c.enabled ? 'yes' : 'no'}</td>
-                      {admin && (
-                        <td class="actions">
-                          <button type="button" aria-label={`Edit ${c.name}`} onClick={() => setEditing(c)}>Edit</button>
-                          <button type="button" aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`} onClick={() => void toggle(c)}>{c.enabled ? 'Disable' : 'Enable'}</button>
-                          <button type="button" aria-label={`Test ${c.name}`} disabled={testing === c.id} onClick={() => void test(c)}>{testing === c.id ? 'Testing…' : 'Test'}</button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )
-        }
+        {(list) => (
+          <DataTable label="Connections" empty="No connection yet." columns={['Name', 'Kind', 'Address', 'Token', 'Limits', 'Enabled']} actions={admin} rows={list}>
+            {(c) => (
+              <tr key={c.id}>
+                <td>{c.name}</td>
+                <td>{c.kind}</td>
+                <td>{c.baseUrl}</td>
+                <td>{c.hasToken ? 'stored' : 'missing'}</td>
+                <td>
+                  {c.rateLimitPerSecond ?? 'default'}/s, {c.maxConcurrency ?? 'default'} at once
+                </td>
+                <td>{c.enabled ? 'yes' : 'no'}</td>
+                {admin && (
+                  <td class="actions">
+                    <button type="button" aria-label={`Edit ${c.name}`} onClick={() => setEditing(c)}>Edit</button>
+                    <button type="button" aria-label={`${c.enabled ? 'Disable' : 'Enable'} ${c.name}`} onClick={() => void toggle(c)}>{c.enabled ? 'Disable' : 'Enable'}</button>
+                    <button type="button" aria-label={`Test ${c.name}`} disabled={testing === c.id} onClick={() => void test(c)}>{testing === c.id ? 'Testing…' : 'Test'}</button>
+                  </td>
+                )}
+              </tr>
+            )}
+          </DataTable>
+        )}
       </LoadState>
       {report && <ConnectionReport report={report} mappings={mappings.data ?? []} />}
     </section>

@@ -4,7 +4,7 @@ import type { CourseGrades } from '../api/types';
 import { coursesOf, useCatalog } from '../components/catalog';
 import { describeTarget, formatTime, orDash } from '../components/format';
 import { SelectField } from '../components/form';
-import { LoadState, Notice, TableRegion } from '../components/status';
+import { DataTable, LoadState, Notice } from '../components/status';
 import { useApi } from '../components/use-api';
 import { useMe } from '../session';
 
@@ -66,43 +66,29 @@ function CourseGradesTable(props: { course: string }) {
   const grades = useApi(() => api<CourseGrades>('GET', `/courses/${props.course}/grades`), props.course);
   return (
     <LoadState data={grades.data} error={grades.error}>
-      {(view) =>
-        view.rows.length === 0 ? (
-          <p>No grades in course {view.lmsCourseId} yet.</p>
-        ) : (
-          <TableRegion label={`Grades of course ${view.lmsCourseId}`}>
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Student</th>
-                  <th scope="col">Item</th>
-                  <th scope="col">Score</th>
-                  <th scope="col">Received</th>
-                  <th scope="col">Sync</th>
-                  <th scope="col">Grade in the LMS</th>
-                  <th scope="col">Synced</th>
-                </tr>
-              </thead>
-              <tbody>
-                {view.rows.map((row) => (
-                  <tr key={`${row.mappingId}-${row.userRef}`}>
-                    <td>{row.userRef}{row.lmsUserId !== null && String(row.lmsUserId) !== row.userRef ? ` (user ${row.lmsUserId})` : ''}</td>
-                    <td>{describeTarget(row.target)} · {row.scoreField}</td>
-                    <td>{orDash(row.scores[row.scoreField])}</td>
-                    <td>{formatTime(row.receivedAt)}</td>
-                    <td>
-                      <a href={`/console/syncs/${row.syncId}`}>{row.syncState}</a>
-                      {row.syncReason ? ` — ${row.syncReason}` : ''}
-                    </td>
-                    <td>{orDash(row.syncedGrade)}</td>
-                    <td>{formatTime(row.syncedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableRegion>
-        )
-      }
+      {(view) => (
+        <DataTable
+          label={`Grades of course ${view.lmsCourseId}`}
+          empty={`No grades in course ${view.lmsCourseId} yet.`}
+          columns={['Student', 'Item', 'Score', 'Received', 'Sync', 'Grade in the LMS', 'Synced']}
+          rows={view.rows}
+        >
+          {(row) => (
+            <tr key={`${row.mappingId}-${row.userRef}`}>
+              <td>{row.userRef}{row.lmsUserId !== null && String(row.lmsUserId) !== row.userRef ? ` (user ${row.lmsUserId})` : ''}</td>
+              <td>{describeTarget(row.target)} · {row.scoreField}</td>
+              <td>{orDash(row.scores[row.scoreField])}</td>
+              <td>{formatTime(row.receivedAt)}</td>
+              <td>
+                <a href={`/console/syncs/${row.syncId}`}>{row.syncState}</a>
+                {row.syncReason ? ` — ${row.syncReason}` : ''}
+              </td>
+              <td>{orDash(row.syncedGrade)}</td>
+              <td>{formatTime(row.syncedAt)}</td>
+            </tr>
+          )}
+        </DataTable>
+      )}
     </LoadState>
   );
 }

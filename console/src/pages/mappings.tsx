@@ -5,7 +5,7 @@ import { useCatalog } from '../components/catalog';
 import { CopyButton } from '../components/copy-button';
 import { Field, formValues, GeneralErrors, useSubmit } from '../components/form';
 import { describeTarget, orDash } from '../components/format';
-import { LoadState, Notice, TableRegion } from '../components/status';
+import { DataTable, LoadState, Notice } from '../components/status';
 import { isAdmin, useMe } from '../session';
 import { MappingForm } from './mapping-form';
 
@@ -59,57 +59,41 @@ export function MappingsPage() {
       )}
       {admin && urlFor && <CallbackUrlGenerator key={urlFor.id} mapping={urlFor} onClose={() => setUrlFor(null)} />}
       <LoadState data={mappings.data} error={mappings.error}>
-        {(list) =>
-          list.length === 0 ? (
-            <p>No mapping yet.</p>
-          ) : (
-            <TableRegion label="Mappings">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Assessment</th>
-                    <th scope="col">Quiz</th>
-                    <th scope="col">Connection</th>
-                    <th scope="col">Course</th>
-                    <th scope="col">Item</th>
-                    <th scope="col">Score</th>
-                    <th scope="col">Users by</th>
-                    <th scope="col">Policy</th>
-                    <th scope="col">Enabled</th>
-                    {admin && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.map((m) => {
-                    const name = `course ${m.lmsCourseId}, ${describeTarget(m.target)}, ${m.scoreField}`;
-                    return (
-                      <tr key={m.id}>
-                        <td>{assessmentName(m.assessmentId)}</td>
-                        <td>{orDash(m.speechaceQuizId) === '—' ? 'every quiz' : m.speechaceQuizId}</td>
-                        <td>{connectionName(m.connectionId)}</td>
-                        <td>{m.lmsCourseId}</td>
-                        <td>{describeTarget(m.target)}</td>
-                        <td>
-                          {m.scoreField} ({m.sourceScale.min}–{m.sourceScale.max})
-                        </td>
-                        <td>{m.userMatch}{m.requireSignedUrl ? ', signed URLs only' : ''}</td>
-                        <td>{m.attemptPolicy}</td>
-                        <td>{m.enabled ? 'yes' : 'no'}</td>
-                        {admin && (
-                          <td class="actions">
-                            {m.target.type !== 'lineitem' && <button type="button" aria-label={`Edit mapping ${name}`} onClick={() => setEditing(m)}>Edit</button>}
-                            <button type="button" aria-label={`${m.enabled ? 'Disable' : 'Enable'} mapping ${name}`} onClick={() => void toggle(m)}>{m.enabled ? 'Disable' : 'Enable'}</button>
-                            <button type="button" aria-label={`Callback URL of mapping ${name}`} onClick={() => setUrlFor(m)}>Callback URL</button>
-                          </td>
-                        )}
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </TableRegion>
-          )
-        }
+        {(list) => (
+          <DataTable
+            label="Mappings"
+            empty="No mapping yet."
+            columns={['Assessment', 'Quiz', 'Connection', 'Course', 'Item', 'Score', 'Users by', 'Policy', 'Enabled']}
+            actions={admin}
+            rows={list}
+          >
+            {(m) => {
+              const name = `course ${m.lmsCourseId}, ${describeTarget(m.target)}, ${m.scoreField}`;
+              return (
+                <tr key={m.id}>
+                  <td>{assessmentName(m.assessmentId)}</td>
+                  <td>{orDash(m.speechaceQuizId) === '—' ? 'every quiz' : m.speechaceQuizId}</td>
+                  <td>{connectionName(m.connectionId)}</td>
+                  <td>{m.lmsCourseId}</td>
+                  <td>{describeTarget(m.target)}</td>
+                  <td>
+                    {m.scoreField} ({m.sourceScale.min}–{m.sourceScale.max})
+                  </td>
+                  <td>{m.userMatch}{m.requireSignedUrl ? ', signed URLs only' : ''}</td>
+                  <td>{m.attemptPolicy}</td>
+                  <td>{m.enabled ? 'yes' : 'no'}</td>
+                  {admin && (
+                    <td class="actions">
+                      {m.target.type !== 'lineitem' && <button type="button" aria-label={`Edit mapping ${name}`} onClick={() => setEditing(m)}>Edit</button>}
+                      <button type="button" aria-label={`${m.enabled ? 'Disable' : 'Enable'} mapping ${name}`} onClick={() => void toggle(m)}>{m.enabled ? 'Disable' : 'Enable'}</button>
+                      <button type="button" aria-label={`Callback URL of mapping ${name}`} onClick={() => setUrlFor(m)}>Callback URL</button>
+                    </td>
+                  )}
+                </tr>
+              );
+            }}
+          </DataTable>
+        )}
       </LoadState>
     </section>
   );

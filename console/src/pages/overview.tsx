@@ -1,7 +1,7 @@
 import { api, query } from '../api/client';
 import { SYNC_STATES, type Page, type SyncListItem, type SyncSummary } from '../api/types';
 import { formatAge, formatTime, orDash } from '../components/format';
-import { LoadState, TableRegion } from '../components/status';
+import { DataTable, LoadState } from '../components/status';
 import { useApi } from '../components/use-api';
 
 /** Syncs by state, how long the oldest waiting one has waited, and the latest failures. */
@@ -33,36 +33,20 @@ export function OverviewPage() {
       </LoadState>
       <h2>Latest failures</h2>
       <LoadState data={failures.data} error={failures.error}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <p>No failed syncs.</p>
-          ) : (
-            <TableRegion label="Latest failures">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Student</th>
-                    <th scope="col">Course</th>
-                    <th scope="col">Reason</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((row) => (
-                    <tr key={row.id}>
-                      <td>
-                        <a href={`/console/syncs/${row.id}`}>{formatTime(row.updatedAt)}</a>
-                      </td>
-                      <td>{row.userRef}</td>
-                      <td>{row.lmsCourseId}</td>
-                      <td>{orDash(row.reason)}{row.errorCode ? ` (${row.errorCode})` : ''}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableRegion>
-          )
-        }
+        {(page) => (
+          <DataTable label="Latest failures" empty="No failed syncs." columns={['When', 'Student', 'Course', 'Reason']} rows={page.items}>
+            {(row) => (
+              <tr key={row.id}>
+                <td>
+                  <a href={`/console/syncs/${row.id}`}>{formatTime(row.updatedAt)}</a>
+                </td>
+                <td>{row.userRef}</td>
+                <td>{row.lmsCourseId}</td>
+                <td>{orDash(row.reason)}{row.errorCode ? ` (${row.errorCode})` : ''}</td>
+              </tr>
+            )}
+          </DataTable>
+        )}
       </LoadState>
     </section>
   );

@@ -5,7 +5,7 @@ import { SYNC_STATES, type Mapping, type Page, type SyncListItem } from '../api/
 import { coursesOf, useCatalog } from '../components/catalog';
 import { describeTarget, formatTime, orDash } from '../components/format';
 import { SelectField } from '../components/form';
-import { LoadState, Notice, TableRegion } from '../components/status';
+import { DataTable, LoadState, Notice } from '../components/status';
 import { useApi } from '../components/use-api';
 import { isAdmin, useMe } from '../session';
 
@@ -86,51 +86,34 @@ export function SyncsPage() {
       <LoadState data={page.data} error={page.error}>
         {(data) => {
           const rows = [...data.items, ...older];
-          if (rows.length === 0) return <p>No syncs match.</p>;
           return (
             <>
-              <TableRegion label="Syncs">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Student</th>
-                      <th scope="col">Course</th>
-                      <th scope="col">Item</th>
-                      <th scope="col">Grade</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Reason</th>
-                      <th scope="col">Created</th>
-                      <th scope="col"><span class="visually-hidden">Actions</span></th>
+              <DataTable label="Syncs" empty="No syncs match." columns={['Student', 'Course', 'Item', 'Grade', 'State', 'Reason', 'Created']} actions rows={rows}>
+                {(row) => {
+                  const mapping = mappingById.get(row.mappingId);
+                  return (
+                    <tr key={row.id} data-state={row.state}>
+                      <td>{row.userRef}</td>
+                      <td>{row.lmsCourseId}</td>
+                      <td>{mapping ? `${describeTarget(mapping.target)} · ${mapping.scoreField}` : row.mappingId}</td>
+                      <td>{orDash(row.grade)}</td>
+                      <td><span class={`state state-${row.state}`}>{row.state}</span></td>
+                      <td>{orDash(row.reason)}</td>
+                      <td>{formatTime(row.createdAt)}</td>
+                      <td class="actions">
+                        <a href={`/console/syncs/${row.id}`} aria-label={`Details of the sync for student ${row.userRef}, created ${formatTime(row.createdAt)}`}>
+                          Details
+                        </a>
+                        {admin && RETRY_BUTTON_STATES.has(row.state) && (
+                          <button type="button" onClick={() => void retryOne(row)}>
+                            Retry
+                          </button>
+                        )}
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((row) => {
-                      const mapping = mappingById.get(row.mappingId);
-                      return (
-                        <tr key={row.id} data-state={row.state}>
-                          <td>{row.userRef}</td>
-                          <td>{row.lmsCourseId}</td>
-                          <td>{mapping ? `${describeTarget(mapping.target)} · ${mapping.scoreField}` : row.mappingId}</td>
-                          <td>{orDash(row.grade)}</td>
-                          <td><span class={`state state-${row.state}`}>{row.state}</span></td>
-                          <td>{orDash(row.reason)}</td>
-                          <td>{formatTime(row.createdAt)}</td>
-                          <td class="actions">
-                            <a href={`/console/syncs/${row.id}`} aria-label={`Details of the sync for student ${row.userRef}, created ${formatTime(row.createdAt)}`}>
-                              Details
-                            </a>
-                            {admin && RETRY_BUTTON_STATES.has(row.state) && (
-                              <button type="button" onClick={() => void retryOne(row)}>
-                                Retry
-                              </button>
-                            )}
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </TableRegion>
+                  );
+                }}
+              </DataTable>
               {moreCursor && (
                 <button type="button" onClick={() => void loadOlder()}>
                   Show older syncs
