@@ -7,6 +7,7 @@ import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
+import { MoodleAttempt } from './moodle-attempt';
 import { SyncPauses } from './sync-pauses';
 import { SyncWakeups } from './sync-wakeups';
 
@@ -20,7 +21,7 @@ export class SyncModule {
       module: SyncModule,
       global: true,
       imports: [queue, LmsModule],
-      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, SyncPauses, ...workerProviders],
+      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, MoodleAttempt, SyncPauses, ...workerProviders],
       exports: [queue, SyncQueue, SyncWakeups, SyncRepository, SyncPauses],
     };
   }
