@@ -31,6 +31,14 @@ interface Before {
 }
 
 type ItemRef = GradeItemRef & { connectionId: string };
+
+/** How one claim's push fits in with the worker's other claims. */
+export interface ClaimPace {
+  /** Called once, when the claim will write no more (before it waits for its read-back). */
+  writesDone(): void;
+  /** Whether writes into this course may start soon in this worker: a read-back of the course waits for them. */
+  moreWritesDue(connectionId: string, courseId: number): Promise<boolean>;
+}
 export type Outcomes = Map<string, SyncOutcome>;
 type Settle = (sync: SyncEntity, outcome: SyncOutcome) => void;
 
@@ -64,17 +72,16 @@ export class MoodleAttempt {
 
   /**
    * Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails.
-   * `writesDone` is called (once) when this claim will write no more, before it waits for its read-back.
    */
-  async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes, lmsUserIds: Map<string, number>, writesDone: () => void): Promise<void> {
+  async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes, lmsUserIds: Map<string, number>, pace: ClaimPace): Promise<void> {
     const ref: ItemRef = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: mapping.target };
     const stopWriting = this.writer.writing(ref);
     const done = () => {
       stopWriting();
-      writesDone();
+      pace.writesDone();
     };
     try {
-      await this.pushWriting(mapping, ref, batch, lms, outcomes, lmsUserIds, done);
+      await this.pushWriting(mapping, ref, batch, lms, outcomes, lmsUserIds, done, pace);
     } finally {
       done();
     }
@@ -88,6 +95,7 @@ export class MoodleAttempt {
     outcomes: Outcomes,
     lmsUserIds: Map<string, number>,
     done: () => void,
+    pace: ClaimPace,
   ): Promise<void> {
     const settle: Settle = (sync, outcome) => outcomes.set(sync.id, outcome);
     const scored: { sync: SyncEntity; score: number }[] = [];
@@ -140,19 +148,21 @@ export class MoodleAttempt {
     }
     if (toWrite.length + toConfirm.length === 0) return;
 
-    const late = await this.writeAndReadBack(lms, ref, toWrite, toConfirm, settle, done);
+    const moreWritesDue = () => pace.moreWritesDue(ref.connectionId, ref.courseId);
+    const late = await this.writeAndReadBack(lms, ref, toWrite, toConfirm, settle, done, moreWritesDue);
     // The assignment held the grade but the gradebook did not (rare: written there by other means).
-    if (late.length > 0) await this.writeAndReadBack(lms, ref, late, [], settle, this.writer.writing(ref));
+    if (late.length > 0) await this.writeAndReadBack(lms, ref, late, [], settle, this.writer.writing(ref), moreWritesDue);
   }
 
   /**
-   * Before writing: for an assignment, its own grades and one student's view of the item; else, or
-   * when the token may not read the assignment's grades, the grade report (course-wide from 4 students).
+   * Before writing: for an assignment, its own grades and one student's view of the item (both
+   * shared with other claims for a few seconds); else, or when the token may not read the
+   * assignment's grades, the grade report (course-wide from 4 students).
    */
   private async readBefore(lms: MoodleSession, ref: ItemRef, userIds: readonly number[]): Promise<Map<number, Before>> {
     const before = new Map<number, Before>();
     if (ref.target.type === 'assign') {
-      const item = await this.writer.inspect(lms, { ...ref, userId: userIds[0]! });
+      const item = await this.writer.itemView(lms, { ...ref, userId: userIds[0]! });
       const grades = await this.writer.assignGrades(lms, ref.connectionId, ref.target.assignmentId);
       if (grades) {
         for (const userId of userIds) {
@@ -175,7 +185,15 @@ export class MoodleAttempt {
    * outcome. A transient error stops the writing; what was sent is still read back, and the rest
    * retries (the retry reads Moodle first). Returns the syncs to confirm that must be written after all.
    */
-  private async writeAndReadBack(lms: MoodleSession, ref: ItemRef, toWrite: Candidate[], toConfirm: Candidate[], settle: Settle, done: () => void): Promise<Candidate[]> {
+  private async writeAndReadBack(
+    lms: MoodleSession,
+    ref: ItemRef,
+    toWrite: Candidate[],
+    toConfirm: Candidate[],
+    settle: Settle,
+    done: () => void,
+    moreWritesDue: () => Promise<boolean>,
+  ): Promise<Candidate[]> {
     const written: Candidate[] = [];
     let stop: unknown = null;
     const send = async (chunk: Candidate[]): Promise<void> => {
@@ -211,7 +229,7 @@ export class MoodleAttempt {
     const late: Candidate[] = [];
     const check = [...written, ...toConfirm];
     if (check.length > 0) {
-      const after = await this.writer.readBack(lms, ref, check.map((c) => c.userId), () => this.syncs.hasClaimableSyncs(ref.connectionId, ref.courseId));
+      const after = await this.writer.readBack(lms, ref, check.map((c) => c.userId), moreWritesDue);
       for (const c of written) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
       for (const c of toConfirm) {
         const outcome = this.unchangedOutcome(c.sync, c.grade, after.get(c.userId)!);

@@ -5,8 +5,8 @@ import { LmsSessions } from '../lms/lms-sessions';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { backoffDelayMs } from './retry-policy';
-import { callsForStudent } from './attempt-calls';
-import { MoodleAttempt, Outcomes, refusal } from './moodle-attempt';
+import { studentCallsOf } from './attempt-calls';
+import { ClaimPace, MoodleAttempt, Outcomes, refusal } from './moodle-attempt';
 import { Slots } from './slots';
 import { RecordedLmsCall } from './sync-attempt.entity';
 import { OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
@@ -20,7 +20,10 @@ import { Claim, Finish, SyncRepository } from './sync.repository';
  * read-back (a course-wide read shared with other claims, which may take seconds) without holding
  * a pushing slot, so new claims keep writing meanwhile.
  */
-export const JOBS_PER_PUSHING_SLOT = 4;
+export const JOBS_PER_PUSHING_SLOT = 16;
+
+/** A read-back stops waiting for more writes once this many syncs of this process wait for read-backs (memory). */
+const MAX_SYNCS_AWAITING_READ_BACK = 5000;
 
 /**
  * Where a sync changes state. A job names one sync; the worker claims it together with the other
@@ -33,6 +36,8 @@ export const JOBS_PER_PUSHING_SLOT = 4;
 export class SyncService {
   private readonly logger = new Logger(SyncService.name);
   private readonly pushing: Slots;
+  private activeJobs = 0;
+  private syncsAwaitingReadBack = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -46,6 +51,15 @@ export class SyncService {
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
   async process(syncId: string, jobId = syncId): Promise<void> {
+    this.activeJobs += 1;
+    try {
+      await this.processClaim(syncId, jobId);
+    } finally {
+      this.activeJobs -= 1;
+    }
+  }
+
+  private async processClaim(syncId: string, jobId: string): Promise<void> {
     const slot = await this.pushing.take();
     let claim: Claim;
     try {
@@ -59,10 +73,19 @@ export class SyncService {
     const batch = claim.syncs;
     const mapping = batch[0]!.mapping!;
     const lease = new ClaimLease(this.syncs, batch.map((s) => s.id), claim.token, this.config.SYNC_LEASE_MS).start();
+    let awaiting = 0;
+    const pace: ClaimPace = {
+      writesDone: () => {
+        slot();
+        if (awaiting === 0) this.syncsAwaitingReadBack += (awaiting = batch.length);
+      },
+      moreWritesDue: (connectionId, courseId) => (this.mayAwaitMoreWrites() ? this.syncs.hasClaimableSyncs(connectionId, courseId) : Promise.resolve(false)),
+    };
     try {
-      await this.attempt(mapping, batch, lease, jobId, slot);
+      await this.attempt(mapping, batch, lease, jobId, pace);
     } finally {
       slot();
+      this.syncsAwaitingReadBack -= awaiting;
       lease.stop();
       // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
       const next = await this.syncs.nextDue(mapping.id);
@@ -70,7 +93,15 @@ export class SyncService {
     }
   }
 
-  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string, writesDone: () => void): Promise<void> {
+  /**
+   * Whether a new claim could still start in this process while read-backs wait: a free job (the
+   * queue runs SYNC_CONCURRENCY × JOBS_PER_PUSHING_SLOT) and room for its syncs in memory.
+   */
+  private mayAwaitMoreWrites(): boolean {
+    return this.activeJobs < this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT && this.syncsAwaitingReadBack < MAX_SYNCS_AWAITING_READ_BACK;
+  }
+
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string, pace: ClaimPace): Promise<void> {
     const startedAt = new Date();
     const outcomes: Outcomes = new Map();
     const lmsUserIds = new Map<string, number>();
@@ -79,14 +110,15 @@ export class SyncService {
     try {
       // A slot wait ends well before the lease would; the fence runs once the slot is held, right before each call.
       ({ lms } = this.sessions.open(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() }));
-      await this.moodle.push(mapping, batch, lms, outcomes, lmsUserIds, writesDone);
+      await this.moodle.push(mapping, batch, lms, outcomes, lmsUserIds, pace);
     } catch (error) {
       failure = error;
     }
     if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${failure.message}`);
     else if (failure instanceof LmsError && failure.code === 'token_undecryptable') this.logger.error(`job ${jobId}, mapping ${mapping.id}, connection ${mapping.connectionId}: ${failure.message}`);
     const calls = lms?.calls ?? [];
-    const callsOf = (sync: SyncEntity) => callsForStudent(calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
+    const callsOfStudent = studentCallsOf(calls);
+    const callsOf = (sync: SyncEntity) => callsOfStudent(lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
     const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {

@@ -4,6 +4,7 @@ import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
 import { CourseGradeSnapshots, MoreWritesDue, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
 import { LmsError } from './moodle-errors';
+import { RecentReads } from './recent-reads';
 import { unwritableGradeType } from './grade-type';
 import { MoodleSession } from './moodle.client';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
@@ -31,6 +32,12 @@ export class MoodleGradeWriter {
   private readonly snapshots = new CourseGradeSnapshots();
   /** Connections whose token may not call mod_assign_get_grades, and since when. */
   private readonly withoutAssignGrades = new Map<string, number>();
+  /**
+   * The reads before a write, shared between the claims of a burst for as long as a course-wide
+   * read may stand in for one (SNAPSHOT_REUSE_MS): an item's range and lock, an assignment's grades.
+   */
+  private readonly itemViews = new RecentReads<MoodleGradeItem>(SNAPSHOT_REUSE_MS);
+  private readonly assignGradeReads = new RecentReads<Map<number, number | null> | null>(SNAPSHOT_REUSE_MS);
 
   /** The grade item as one student sees it now: range, locks, override, current raw grade. */
   async inspect(lms: MoodleSession, slot: GradeItemRef & { userId: number }): Promise<MoodleGradeItem> {
@@ -65,10 +72,24 @@ export class MoodleGradeWriter {
   }
 
   /**
-   * The assignment's own grades of every student (one cheap call), or null when this token may not
-   * read them (function not in the service, or no right): the caller then reads the grade report.
+   * The grade item as seen through one of its students (`userId`): its range, item lock and type.
+   * A view read in the last few seconds for this item serves (its student's own state is not for others).
    */
-  async assignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {
+  itemView(lms: MoodleSession, ref: GradeItemRef & { connectionId: string; userId: number }): Promise<MoodleGradeItem> {
+    const key = `${courseKey(ref)}|${ref.target.cmid}|${itemNumberOf(ref.target)}`;
+    return this.itemViews.get(key, () => this.inspect(lms, ref));
+  }
+
+  /**
+   * The assignment's own grades of every student (one cheap call, shared for a few seconds), or
+   * null when this token may not read them (function not in the service, or no right): the caller
+   * then reads the grade report.
+   */
+  assignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {
+    return this.assignGradeReads.get(`${connectionId}|${assignmentId}`, () => this.readAssignGrades(lms, connectionId, assignmentId));
+  }
+
+  private async readAssignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {
     const refusedAt = this.withoutAssignGrades.get(connectionId);
     if (refusedAt !== undefined && Date.now() - refusedAt < ASSIGN_GRADES_RECHECK_MS) return null;
     try {
