@@ -35,7 +35,7 @@ export type MoreWritesDue = () => Promise<boolean>;
  */
 export const READ_BACK_MAX_WAIT_MS = 10_000;
 /** How often a waiting read-back looks again whether the course's writes are done. */
-const QUIET_POLL_MS = 50;
+const QUIET_POLL_MS = 100;
 
 /**
  * Course-wide grade reads (gradereport_user_get_grade_items, userid 0), shared between the batches
