@@ -156,15 +156,15 @@ export class MoodleAttempt {
 
   /**
    * Before writing: for an assignment, its own grades and one student's view of the item (both
-   * shared with other claims for a few seconds); else, or when the token may not read the
+   * shared with the other claims of a burst); else, or when the token may not read the
    * assignment's grades, the grade report (course-wide from 4 students).
    */
   private async readBefore(lms: MoodleSession, ref: ItemRef, userIds: readonly number[]): Promise<Map<number, Before>> {
     const before = new Map<number, Before>();
     if (ref.target.type === 'assign') {
-      const item = await this.writer.itemView(lms, { ...ref, userId: userIds[0]! });
-      const grades = await this.writer.assignGrades(lms, ref.connectionId, ref.target.assignmentId);
+      const grades = await this.writer.assignGrades(lms, ref, ref.target.assignmentId);
       if (grades) {
+        const item = await this.writer.itemView(lms, { ...ref, userId: userIds[0]! });
         for (const userId of userIds) {
           before.set(userId, { item: { ...item, graderaw: grades.get(userId) ?? null, gradeislocked: false, gradeisoverridden: false }, exact: false });
         }

@@ -30,7 +30,7 @@ export class SyncProcessor implements OnApplicationBootstrap, BeforeApplicationS
     void this.queue
       .process(SYNC_JOB, this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId, String(job.id)))
       .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));
-    this.logger.log(`sync worker started (concurrency ${this.config.SYNC_CONCURRENCY})`);
+    this.logger.log(`sync worker started (${this.config.SYNC_CONCURRENCY} claims writing at once, ${this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT} jobs)`);
   }
 
   /**

@@ -81,6 +81,15 @@ export class CourseGradeSnapshots {
     };
   }
 
+  /**
+   * Whether other claims of this process are at work on the course (writing besides the caller, or
+   * waiting for or reading a read-back): a burst is under way.
+   */
+  busyBesidesOne(key: string): boolean {
+    const reads = this.courses.get(key);
+    return !!reads && (reads.writers > 1 || !!reads.wave || (!!reads.latest && !reads.latest.done));
+  }
+
   /** The course's reports as read after every write of this process into it so far (and after this call). */
   readBack(lms: MoodleSession, key: string, courseId: number, moreWritesDue: MoreWritesDue): Promise<Reports> {
     const reads = this.readsOf(key);

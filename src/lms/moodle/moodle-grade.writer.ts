@@ -33,8 +33,10 @@ export class MoodleGradeWriter {
   /** Connections whose token may not call mod_assign_get_grades, and since when. */
   private readonly withoutAssignGrades = new Map<string, number>();
   /**
-   * The reads before a write, shared between the claims of a burst for as long as a course-wide
-   * read may stand in for one (SNAPSHOT_REUSE_MS): an item's range and lock, an assignment's grades.
+   * The reads before a write (an item's range and lock, an assignment's grades), shared between
+   * the claims of a burst: a read in flight always, an answered one for as long as a course-wide
+   * read may stand in for one (SNAPSHOT_REUSE_MS) while other claims are at work on the course.
+   * A lone sync reads afresh, so what it reports follows the site as it is now.
    */
   private readonly itemViews = new RecentReads<MoodleGradeItem>(SNAPSHOT_REUSE_MS);
   private readonly assignGradeReads = new RecentReads<Map<number, number | null> | null>(SNAPSHOT_REUSE_MS);
@@ -72,21 +74,25 @@ export class MoodleGradeWriter {
   }
 
   /**
-   * The grade item as seen through one of its students (`userId`): its range, item lock and type.
-   * A view read in the last few seconds for this item serves (its student's own state is not for others).
+   * The grade item as seen through one of its students (`userId`): its range, item lock and type
+   * (its student's own state is not for others). Call it as a registered writer (see `writing`).
    */
   itemView(lms: MoodleSession, ref: GradeItemRef & { connectionId: string; userId: number }): Promise<MoodleGradeItem> {
     const key = `${courseKey(ref)}|${ref.target.cmid}|${itemNumberOf(ref.target)}`;
-    return this.itemViews.get(key, () => this.inspect(lms, ref));
+    return this.itemViews.get(key, () => this.inspect(lms, ref), this.snapshots.busyBesidesOne(courseKey(ref)));
   }
 
   /**
-   * The assignment's own grades of every student (one cheap call, shared for a few seconds), or
-   * null when this token may not read them (function not in the service, or no right): the caller
-   * then reads the grade report.
+   * The assignment's own grades of every student (one cheap call, shared in a burst), or null when
+   * this token may not read them (function not in the service, or no right): the caller then reads
+   * the grade report. Call it as a registered writer (see `writing`).
    */
-  assignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {
-    return this.assignGradeReads.get(`${connectionId}|${assignmentId}`, () => this.readAssignGrades(lms, connectionId, assignmentId));
+  assignGrades(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, assignmentId: number): Promise<Map<number, number | null> | null> {
+    return this.assignGradeReads.get(
+      `${ref.connectionId}|${assignmentId}`,
+      () => this.readAssignGrades(lms, ref.connectionId, assignmentId),
+      this.snapshots.busyBesidesOne(courseKey(ref)),
+    );
   }
 
   private async readAssignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {

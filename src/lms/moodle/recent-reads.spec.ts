@@ -20,6 +20,16 @@ describe('RecentReads', () => {
     }
   });
 
+  it('shares only a read in flight when the caller may not reuse an answered one', async () => {
+    const reads = new RecentReads<number>(5000);
+    let sent = 0;
+    const read = () => Promise.resolve(++sent);
+    const [a, b] = await Promise.all([reads.get('k', read, false), reads.get('k', read, false)]);
+    expect([a, b]).toEqual([1, 1]);
+    expect(await reads.get('k', read, false)).toBe(2);
+    expect(await reads.get('k', read)).toBe(2);
+  });
+
   it('forgets a failed read at once', async () => {
     const reads = new RecentReads<number>(5000);
     await expect(reads.get('k', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
