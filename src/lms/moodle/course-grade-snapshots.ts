@@ -142,7 +142,8 @@ export class CourseGradeSnapshots {
   private forgetOld(): void {
     const now = Date.now();
     for (const [key, reads] of this.courses) {
-      if (!reads.next && !reads.wave && reads.writers === 0 && reads.latest?.done && now - reads.latest.startedAt > SNAPSHOT_REUSE_MS) this.courses.delete(key);
+      const idle = !reads.next && !reads.wave && reads.writers === 0;
+      if (idle && (!reads.latest || (reads.latest.done && now - reads.latest.startedAt > SNAPSHOT_REUSE_MS))) this.courses.delete(key);
     }
   }
 }
