@@ -11,24 +11,60 @@ const ENTRY_USER = /^grades\[(\d+)\]\[(studentid|userid)\]$/;
  * each of the 500 attempts.
  */
 export function callsForStudent(calls: readonly RecordedLmsCall[], lmsUserId: number | undefined): RecordedLmsCall[] {
-  const kept: RecordedLmsCall[] = [];
-  for (const call of calls) {
-    const keys = Object.keys(call.params);
-    if (!keys.some((k) => GRADE_ENTRY.test(k))) {
-      kept.push(call);
-      continue;
+  return studentCallsOf(calls)(lmsUserId);
+}
+
+interface IndexedCall {
+  call: RecordedLmsCall;
+  /** Null for a call without grade entries (kept whole). */
+  keys: string[] | null;
+  /** Positions in `keys` of the parameters outside any grade entry. */
+  common: number[];
+  /** Per student id (as sent): positions in `keys` of the parameters of that student's entries. */
+  byUser: Map<string, number[]>;
+}
+
+/**
+ * callsForStudent for many students of one claim: each call's parameters are indexed once, so a
+ * claim of 500 syncs does not scan every entry of every write call 500 times.
+ */
+export function studentCallsOf(calls: readonly RecordedLmsCall[]): (lmsUserId: number | undefined) => RecordedLmsCall[] {
+  const indexed = calls.map(indexCall);
+  return (lmsUserId) => {
+    const kept: RecordedLmsCall[] = [];
+    for (const { call, keys, common, byUser } of indexed) {
+      if (keys === null) {
+        kept.push(call);
+        continue;
+      }
+      const mine = lmsUserId === undefined ? undefined : byUser.get(String(lmsUserId));
+      if (!mine) continue;
+      const positions = [...common, ...mine].sort((a, b) => a - b);
+      kept.push({ ...call, params: Object.fromEntries(positions.map((i) => [keys[i]!, call.params[keys[i]!]!])) });
     }
-    const mine = new Set<string>();
-    for (const key of keys) {
-      const match = ENTRY_USER.exec(key);
-      if (match && lmsUserId !== undefined && call.params[key] === String(lmsUserId)) mine.add(match[1]!);
+    return kept;
+  };
+}
+
+function indexCall(call: RecordedLmsCall): IndexedCall {
+  const keys = Object.keys(call.params);
+  const entryOf = keys.map((key) => GRADE_ENTRY.exec(key)?.[1]);
+  if (entryOf.every((entry) => entry === undefined)) return { call, keys: null, common: [], byUser: new Map() };
+  const common: number[] = [];
+  const positionsOfEntry = new Map<string, number[]>();
+  const usersOfEntry = new Map<string, string>();
+  keys.forEach((key, i) => {
+    const entry = entryOf[i];
+    if (entry === undefined) {
+      common.push(i);
+      return;
     }
-    if (mine.size === 0) continue;
-    const params = Object.fromEntries(Object.entries(call.params).filter(([key]) => {
-      const entry = GRADE_ENTRY.exec(key);
-      return !entry || mine.has(entry[1]!);
-    }));
-    kept.push({ ...call, params });
-  }
-  return kept;
+    const positions = positionsOfEntry.get(entry) ?? [];
+    positions.push(i);
+    positionsOfEntry.set(entry, positions);
+    if (ENTRY_USER.test(key)) usersOfEntry.set(entry, String(call.params[key]));
+  });
+  const byUser = new Map<string, number[]>();
+  for (const [entry, user] of usersOfEntry) byUser.set(user, [...(byUser.get(user) ?? []), ...positionsOfEntry.get(entry)!]);
+  return { call, keys, common, byUser };
 }

@@ -9,6 +9,7 @@ import { SyncProcessor } from './sync.processor';
 import { SYNC_QUEUE, SyncQueue } from './sync.queue';
 import { SyncRepository } from './sync.repository';
 import { SyncService } from './sync.service';
+import { MoodleAttempt } from './moodle-attempt';
 import { SyncPauses } from './sync-pauses';
 import { SyncWakeups } from './sync-wakeups';
 
@@ -22,7 +23,7 @@ export class SyncModule {
       module: SyncModule,
       global: true,
       imports: [queue, LmsModule, LtiAgsModule],
-      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, SyncPauses, AgsBatchAttempt, ...workerProviders],
+      providers: [SyncQueue, SyncWakeups, SyncRepository, SyncService, MoodleAttempt, AgsBatchAttempt, SyncPauses, ...workerProviders],
       exports: [queue, SyncQueue, SyncWakeups, SyncRepository, SyncPauses],
     };
   }

@@ -3,7 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { Job, Queue } from 'bull';
 import { AppConfig } from '../config/app-config';
 import { SYNC_JOB, SYNC_QUEUE, SyncJobData } from './sync.queue';
-import { SyncService } from './sync.service';
+import { JOBS_PER_PUSHING_SLOT, SyncService } from './sync.service';
 
 /**
  * The Bull worker, started only in processes whose ROLE includes the worker. Thin: a job names a
@@ -26,10 +26,11 @@ export class SyncProcessor implements OnApplicationBootstrap, BeforeApplicationS
     this.queue.on('failed', (job: Job<SyncJobData>, error: Error) =>
       this.logger.error(`job ${job.id} for sync ${job.data?.syncId ?? '?'} failed: ${error.message}; the outbox relay will enqueue the sync again`),
     );
+    // SyncService lets SYNC_CONCURRENCY of them claim and write at once; the others wait for read-backs.
     void this.queue
-      .process(SYNC_JOB, this.config.SYNC_CONCURRENCY, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId, String(job.id)))
+      .process(SYNC_JOB, this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT, (job: Job<SyncJobData>) => this.syncs.process(job.data.syncId, String(job.id)))
       .catch((error: Error) => this.logger.error(`sync worker stopped: ${error.message}`));
-    this.logger.log(`sync worker started (concurrency ${this.config.SYNC_CONCURRENCY})`);
+    this.logger.log(`sync worker started (${this.config.SYNC_CONCURRENCY} claims writing at once, ${this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT} jobs)`);
   }
 
   /**

@@ -159,6 +159,26 @@ export class SyncRepository {
   }
 
   /**
+   * Whether an enabled mapping into this Moodle course has a sync that a worker could claim now or
+   * within the claim's 2 s allowance (due, not held, its student not being pushed): a read-back of
+   * the course waits for those to be written first.
+   */
+  async hasClaimableSyncs(connectionId: string, courseId: number): Promise<boolean> {
+    const rows = (await this.db.query(
+      `SELECT 1 FROM syncs s JOIN mappings m ON m.id = s.mapping_id JOIN connections c ON c.id = m.connection_id
+        WHERE m.connection_id = $1 AND m.lms_course_id = $2 AND m.enabled AND c.enabled
+          AND s.state IN ('pending', 'queued') AND (s.lease_until IS NULL OR s.lease_until < now())
+          AND s.next_attempt_at <= now() + interval '2 seconds'
+          AND NOT EXISTS (SELECT 1 FROM syncs busy
+                           WHERE busy.mapping_id = s.mapping_id AND busy.student_key = s.student_key
+                             AND busy.state IN ('pending', 'queued') AND busy.lease_until >= now())
+        LIMIT 1`,
+      [connectionId, courseId],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /**
    * Other attempts of the same students at the same mapping, for the attempt policy: one query for
    * a whole batch. A rival is another sync with the same student key, or one already resolved to
    * the same Moodle user (`lmsUserIds`: sync id → the user it resolved to in this batch).

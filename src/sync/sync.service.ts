@@ -1,75 +1,94 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { MappingEntity, moodleTarget } from '../mappings/mapping.entity';
+import { MappingEntity } from '../mappings/mapping.entity';
 import { LmsSessions } from '../lms/lms-sessions';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
-import { GradeItemRef, MoodleGradeWriter } from '../lms/moodle/moodle-grade.writer';
-import { MoodleUserDirectory } from '../lms/moodle/moodle-user.directory';
-import { MoodleGradeItem } from '../lms/moodle/moodle.types';
-import { attemptPolicyObjection, RivalAttempt } from './attempt-policy';
-import { feedbackHtml } from './feedback';
 import { backoffDelayMs } from './retry-policy';
-import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
-import { callsForStudent } from './attempt-calls';
+import { studentCallsOf } from './attempt-calls';
+import { ClaimPace, MoodleAttempt, Outcomes, refusal } from './moodle-attempt';
+import { Slots } from './slots';
 import { RecordedLmsCall } from './sync-attempt.entity';
-import { ATTEMPT_POLICY, OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
+import { OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { ClaimLease, LEASE_LOST } from './claim-lease';
 import { AgsBatchAttempt } from './ags/ags-batch.attempt';
 import { SyncQueue } from './sync.queue';
-import { Finish, SyncRepository } from './sync.repository';
-
-interface Candidate {
-  sync: SyncEntity;
-  score: number;
-  userId: number;
-  grade: number;
-}
-
-type Outcomes = Map<string, SyncOutcome>;
-type Settle = (sync: SyncEntity, outcome: SyncOutcome) => void;
+import { Claim, Finish, SyncRepository } from './sync.repository';
 
 /**
- * Permanent errors that say nothing about one entry of a write call: the same call would fail
- * for any student, so a refused batch is not split for them.
+ * Jobs one process runs at once, per claim pushing (SYNC_CONCURRENCY): the others wait for a
+ * read-back (a course-wide read shared with other claims, which may take seconds) without holding
+ * a pushing slot, so new claims keep writing meanwhile.
  */
-const CALL_WIDE_ERRORS = new Set([
-  'invalidtoken', 'accessexception', 'wsaccessusersuspended', 'nopermissions', 'nopermissiontoviewgrades',
-  'invalidcoursemodule', 'errorcoursecontextnotvalid', 'token_undecryptable',
-]);
+export const JOBS_PER_PUSHING_SLOT = 16;
+
+/** A read-back stops waiting for more writes once this many syncs of this process wait for read-backs (memory). */
+const MAX_SYNCS_AWAITING_READ_BACK = 5000;
 
 /**
  * Where a sync changes state. A job names one sync; the worker claims it together with the other
  * due syncs of the same grade item (one per student) and pushes them in one LMS call, then reads
- * back what landed. Every decision is per sync; only the LMS calls are shared.
+ * back what landed (MoodleAttempt). Every decision is per sync; only the LMS calls are shared.
+ * At most SYNC_CONCURRENCY claims are claiming or writing at once; a claim waiting for its
+ * read-back gives its slot to the next.
  */
 @Injectable()
 export class SyncService {
   private readonly logger = new Logger(SyncService.name);
+  private readonly pushing: Slots;
+  private activeJobs = 0;
+  private syncsAwaitingReadBack = 0;
 
   constructor(
     private readonly config: AppConfig,
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
     private readonly sessions: LmsSessions,
-    private readonly users: MoodleUserDirectory,
-    private readonly writer: MoodleGradeWriter,
+    private readonly moodle: MoodleAttempt,
     private readonly agsAttempt: AgsBatchAttempt,
-  ) {}
+  ) {
+    this.pushing = new Slots(config.SYNC_CONCURRENCY);
+  }
 
   /** `jobId` only labels the log lines, so one job's work can be followed through the logs. */
   async process(syncId: string, jobId = syncId): Promise<void> {
-    const claim = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE * this.config.SYNC_WRITES_PER_READ_BACK, this.config.SYNC_LEASE_MS);
+    this.activeJobs += 1;
+    try {
+      await this.processClaim(syncId, jobId);
+    } finally {
+      this.activeJobs -= 1;
+    }
+  }
+
+  private async processClaim(syncId: string, jobId: string): Promise<void> {
+    const slot = await this.pushing.take();
+    let claim: Claim;
+    try {
+      claim = await this.syncs.claimBatch(syncId, this.config.SYNC_BATCH_SIZE * this.config.SYNC_WRITES_PER_READ_BACK, this.config.SYNC_LEASE_MS);
+    } catch (error) {
+      slot();
+      throw error;
+    }
     if (claim.paused > 0) this.logger.warn(`job ${jobId}: paused ${claim.paused} sync(s): their mapping or connection is disabled`);
-    if (claim.syncs.length === 0) return; // finished already, not due, paused, or another worker holds it
+    if (claim.syncs.length === 0) return slot(); // finished already, not due, paused, or another worker holds it
     const batch = claim.syncs;
     const mapping = batch[0]!.mapping!;
     const lease = new ClaimLease(this.syncs, batch.map((s) => s.id), claim.token, this.config.SYNC_LEASE_MS).start();
+    let awaiting = 0;
+    const pace: ClaimPace = {
+      writesDone: () => {
+        slot();
+        if (awaiting === 0) this.syncsAwaitingReadBack += (awaiting = batch.length);
+      },
+      moreWritesDue: (connectionId, courseId) => (this.mayAwaitMoreWrites() ? this.syncs.hasClaimableSyncs(connectionId, courseId) : Promise.resolve(false)),
+    };
     try {
       if (mapping.connection!.kind === 'lti-ags') await this.agsAttempt.run(mapping, batch, lease, jobId);
-      else await this.attempt(mapping, batch, lease, jobId);
+      else await this.attempt(mapping, batch, lease, jobId, pace);
     } finally {
+      slot();
+      this.syncsAwaitingReadBack -= awaiting;
       lease.stop();
       // Syncs left out of this batch (batch full, or a second attempt of a student) get the next job.
       const next = await this.syncs.nextDue(mapping.id);
@@ -77,7 +96,15 @@ export class SyncService {
     }
   }
 
-  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string): Promise<void> {
+  /**
+   * Whether a new claim could still start in this process while read-backs wait: a free job (the
+   * queue runs SYNC_CONCURRENCY × JOBS_PER_PUSHING_SLOT) and room for its syncs in memory.
+   */
+  private mayAwaitMoreWrites(): boolean {
+    return this.activeJobs < this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT && this.syncsAwaitingReadBack < MAX_SYNCS_AWAITING_READ_BACK;
+  }
+
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string, pace: ClaimPace): Promise<void> {
     const startedAt = new Date();
     const outcomes: Outcomes = new Map();
     const lmsUserIds = new Map<string, number>();
@@ -86,14 +113,15 @@ export class SyncService {
     try {
       // A slot wait ends well before the lease would; the fence runs once the slot is held, right before each call.
       ({ lms } = this.sessions.open(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() }));
-      await this.push(mapping, batch, lms, outcomes, lmsUserIds);
+      await this.moodle.push(mapping, batch, lms, outcomes, lmsUserIds, pace);
     } catch (error) {
       failure = error;
     }
     if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${failure.message}`);
     else if (failure instanceof LmsError && failure.code === 'token_undecryptable') this.logger.error(`job ${jobId}, mapping ${mapping.id}, connection ${mapping.connectionId}: ${failure.message}`);
     const calls = lms?.calls ?? [];
-    const callsOf = (sync: SyncEntity) => callsForStudent(calls, lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
+    const callsOfStudent = studentCallsOf(calls);
+    const callsOf = (sync: SyncEntity) => callsOfStudent(lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
     const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
@@ -112,127 +140,6 @@ export class SyncService {
     this.logger.log(`job ${jobId}, mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
 
-  /** Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails. */
-  private async push(mapping: MappingEntity, batch: SyncEntity[], lms: MoodleSession, outcomes: Outcomes, lmsUserIds: Map<string, number>): Promise<void> {
-    const settle = (sync: SyncEntity, outcome: SyncOutcome) => outcomes.set(sync.id, outcome);
-    const scored: { sync: SyncEntity; score: number }[] = [];
-    for (const sync of batch) {
-      const score = sync.submission!.scores[mapping.scoreField];
-      if (score === undefined) {
-        settle(sync, { state: 'failed', reason: `the callback has no ${mapping.scoreField} score, which this mapping grades`, errorCode: 'score_missing' });
-      } else if (!isWithinScale(score, mapping)) {
-        settle(sync, {
-          state: 'failed',
-          reason: `${mapping.scoreField} score ${score} is outside the mapping's source scale ${mapping.sourceMin}–${mapping.sourceMax}; fix the scale and retry`,
-          errorCode: 'score_out_of_scale',
-        });
-      } else {
-        scored.push({ sync, score });
-      }
-    }
-    if (scored.length === 0) return;
-
-    const userIds = await this.users.resolveUserIds(lms, mapping.connectionId, mapping.userMatch, scored.map((s) => s.sync.userRef), mapping.lmsCourseId);
-    const enrolled: { sync: SyncEntity; score: number; userId: number }[] = [];
-    for (const { sync, score } of scored) {
-      const userId = userIds.get(sync.userRef)!;
-      if (userId instanceof SyncRefused) {
-        settle(sync, refusal(userId));
-        continue;
-      }
-      lmsUserIds.set(sync.id, userId);
-      try {
-        await this.users.assertEnrolled(lms, mapping.connectionId, mapping.lmsCourseId, userId);
-        enrolled.push({ sync, score, userId });
-      } catch (error) {
-        if (!(error instanceof SyncRefused)) throw error;
-        settle(sync, { ...refusal(error), lmsUserId: userId });
-      }
-    }
-    if (enrolled.length === 0) return;
-
-    const ref = { connectionId: mapping.connectionId, courseId: mapping.lmsCourseId, target: moodleTarget(mapping.target) };
-    const before = await this.writer.inspectMany(lms, ref, enrolled.map((e) => e.userId), true);
-    const rivals = await this.syncs.rivalsOf(enrolled.map((e) => e.sync), lmsUserIds);
-    const toWrite: Candidate[] = [];
-    for (const { sync, score, userId } of enrolled) {
-      const item = before.get(userId)!;
-      const grade = scaleScore(score, mapping, Number(item.grademin), Number(item.grademax));
-      const decided = this.decide(mapping, sync, score, grade, item, rivals.get(sync.id)!);
-      if (decided) settle(sync, { ...decided, grade, lmsUserId: userId });
-      else toWrite.push({ sync, score, userId, grade });
-    }
-    if (toWrite.length === 0) return;
-
-    await this.write(lms, ref, toWrite, settle);
-  }
-
-  /**
-   * Calls of at most SYNC_BATCH_SIZE grades, then one read-back for all that were sent. A call
-   * settles only its own syncs: a permanent error fails them (Moodle has no transaction, so the
-   * calls before it stand and are read back like any other), and a call refused for one entry is
-   * split: the read-back tells which of its entries landed before the bad one, and the others are
-   * written one at a time, each with its own outcome. A transient error stops the writing; what
-   * was sent is still read back, and the rest retries (the retry reads Moodle first).
-   */
-  private async write(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, toWrite: Candidate[], settle: Settle): Promise<void> {
-    const written: Candidate[] = [];
-    let stop: unknown = null;
-    const send = async (chunk: Candidate[]): Promise<void> => {
-      const entries = chunk.map((c) => ({ userId: c.userId, grade: c.grade, feedbackHtml: feedbackHtml(c.sync.submission!.scores, c.sync.submission!.reportUrl) }));
-      const settledByAnswer = await this.writer.write(lms, ref, entries);
-      if (settledByAnswer) for (const c of chunk) settle(c.sync, { ...settledByAnswer, grade: c.grade, lmsUserId: c.userId });
-      else written.push(...chunk);
-    };
-    const failOwn = (chunk: Candidate[], error: LmsError) => {
-      for (const c of chunk) settle(c.sync, { state: 'failed', reason: error.message, errorCode: error.code, grade: c.grade, lmsUserId: c.userId });
-    };
-    for (let from = 0; from < toWrite.length && stop === null; from += this.config.SYNC_BATCH_SIZE) {
-      const chunk = toWrite.slice(from, from + this.config.SYNC_BATCH_SIZE);
-      try {
-        await send(chunk);
-      } catch (error) {
-        if (!isPermanent(error)) {
-          stop = error;
-        } else if (chunk.length === 1 || CALL_WIDE_ERRORS.has(error.code)) {
-          failOwn(chunk, error);
-        } else {
-          stop = await this.writeOneByOne(lms, ref, chunk, send, failOwn, settle);
-        }
-      }
-    }
-    if (written.length > 0) {
-      const after = await this.writer.inspectMany(lms, ref, written.map((c) => c.userId));
-      for (const c of written) settle(c.sync, { ...this.writer.outcomeOf(after.get(c.userId)!, c.grade), lmsUserId: c.userId });
-    }
-    if (stop !== null) throw stop;
-  }
-
-  /** After a refused call: the entries that landed before the bad one are read back, the others sent alone. Returns a transient error that stopped it, if any. */
-  private async writeOneByOne(
-    lms: MoodleSession,
-    ref: GradeItemRef & { connectionId: string },
-    chunk: Candidate[],
-    send: (chunk: Candidate[]) => Promise<void>,
-    failOwn: (chunk: Candidate[], error: LmsError) => void,
-    settle: Settle,
-  ): Promise<unknown> {
-    const now = await this.writer.inspectMany(lms, ref, chunk.map((c) => c.userId));
-    for (const c of chunk) {
-      if (gradesEqual(now.get(c.userId)!.graderaw, c.grade)) {
-        settle(c.sync, { ...this.writer.outcomeOf(now.get(c.userId)!, c.grade), lmsUserId: c.userId });
-        continue;
-      }
-      try {
-        await send([c]);
-      } catch (error) {
-        if (!isPermanent(error)) return error;
-        failOwn([c], error);
-      }
-    }
-    return null;
-  }
-
   /**
    * An attempt that failed may have been the one its rivals lost to: they are decided again. (An
    * attempt that failed for its own score never competed, so nobody lost to it.)
@@ -244,26 +151,6 @@ export class SyncService {
     }
     const redecided = await this.syncs.redecideLosers(mapping.id, [...keys]);
     if (redecided.length > 0) await this.queue.enqueue(redecided);
-  }
-
-  /** Why this grade must not be written (attempt policy, lock, override, already there), or null to write it. */
-  private decide(mapping: MappingEntity, sync: SyncEntity, score: number, grade: number, item: MoodleGradeItem, rivals: RivalAttempt[]): SyncOutcome | null {
-    const submission = sync.submission!;
-    const self = { score, receivedAt: submission.receivedAt, submissionId: submission.id, seq: Number(submission.seq) };
-    const gradable = (s: number | null) => s !== null && isWithinScale(s, mapping);
-    const objection = attemptPolicyObjection(mapping.attemptPolicy, self, rivals, gradable);
-    if (objection) return { state: 'skipped', reason: objection, errorCode: ATTEMPT_POLICY };
-    try {
-      this.writer.assertWritable(item);
-    } catch (error) {
-      if (error instanceof SyncRefused) return refusal(error);
-      throw error;
-    }
-    if (!gradesEqual(item.graderaw, grade)) return null;
-    // A retry after a crash finds its own earlier push; a first attempt finds the grade already there.
-    return sync.attemptCount - sync.retryBase > 1
-      ? { state: 'synced', reason: 'Moodle already held this grade (written by an earlier attempt)' }
-      : { state: 'skipped', reason: `unchanged: Moodle already holds ${grade}; nothing was sent` };
   }
 
   /**
@@ -299,19 +186,11 @@ export class SyncService {
   }
 }
 
-function refusal(error: SyncRefused): SyncOutcome {
-  return { state: error.state, reason: error.message, errorCode: error.errorCode };
-}
-
 /** A refusal or a permanent LMS error settles every sync it reached; anything else is retried (null). */
 function outcomeOfFailure(failure: unknown): SyncOutcome | null {
   if (failure instanceof SyncRefused) return refusal(failure);
   if (failure instanceof LmsError && failure.kind === 'permanent') return { state: 'failed', reason: failure.message, errorCode: failure.code };
   return null;
-}
-
-function isPermanent(error: unknown): error is LmsError {
-  return error instanceof LmsError && error.kind === 'permanent';
 }
 
 function describe(error: unknown): string {

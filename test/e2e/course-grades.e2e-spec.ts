@@ -113,7 +113,7 @@ describe('course grade view (GET /api/v1/courses/:lmsCourseId/grades)', () => {
     latest.assign4 = await send('g-assign', { userId: '4', score: { overall: 6.3, pronunciation: 6, fluency: 5.5 } });
     // Student 5: one synced attempt, then a later one that Moodle refuses: Moodle still holds the first.
     latest.first5 = await send('g-assign', { userId: '5', score: { overall: 2.7 } });
-    ctx.sim.failNext(1, ACCESS_EXCEPTION);
+    ctx.sim.failNext(1, ACCESS_EXCEPTION, { wsfunction: 'mod_assign_save_grades' });
     latest.assign5 = await send('g-assign', { userId: '5', score: { overall: 8.1 } });
     ctx.sim.clearFaults();
     latest.lti4 = await send('g-lti', { userId: '4', score: { overall: 7, pronunciation: 4.5 } });

@@ -96,6 +96,8 @@ export class MoodleSimulator {
   private userPrivateAccessKey = randomBytes(16).toString('hex');
 
   private readonly faults = new FaultQueue();
+  /** Changes to make once, right after the next successful call of a function (see afterNextCall). */
+  private afterCalls: { wsfunction: string; change: () => void }[] = [];
   private readonly admission = new Admission();
   private down = false;
   private latencyMs = 0;
@@ -165,6 +167,7 @@ export class MoodleSimulator {
     this.setCapabilities(shippedRoleCapabilities());
     this.debug = false;
     this.faults.clear();
+    this.afterCalls = [];
     this.down = false;
     this.latencyMs = 0;
     this.admission.configure(null);
@@ -420,6 +423,15 @@ export class MoodleSimulator {
 
   clearFaults(): void {
     this.faults.clear();
+    this.afterCalls = [];
+  }
+
+  /**
+   * Runs `change` (say, a teacher's override) once, right after the next call of `wsfunction` has
+   * done its work and before it answers: something that happens in Moodle between two calls of a client.
+   */
+  afterNextCall(wsfunction: string, change: () => void): void {
+    this.afterCalls.push({ wsfunction, change });
   }
 
   /** While down, every web-service call answers 503 with an HTML page. */
@@ -478,6 +490,13 @@ export class MoodleSimulator {
     this.sleepers.clear();
     this.admission.flush();
     if (this.php) this.setCostModel({ workers: this.php.workers, cores: this.php.cores, costs: this.costs });
+  }
+
+  private runAfterCall(wsfunction: string): void {
+    const index = this.afterCalls.findIndex((a) => a.wsfunction === wsfunction);
+    if (index === -1) return;
+    const [after] = this.afterCalls.splice(index, 1);
+    after!.change();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -543,6 +562,7 @@ export class MoodleSimulator {
         let answer: Answer;
         try {
           answer = this.execute(nested, wsfunction, (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
+          if (answer.ok) this.runAfterCall(wsfunction);
           if (php) await php.work(this.chargeFor(wsfunction, nested, answer));
         } finally {
           php?.release();

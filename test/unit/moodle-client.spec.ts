@@ -499,6 +499,20 @@ describe('read answers', () => {
     expect(answer.assignments[0]!.grades[0]).toMatchObject({ userid: 4, grade: expect.stringMatching(/^-?\d+\.\d{5}$/) });
   });
 
+  it('getAssignGrades maps each student to the grade of the recorded answer, and "-1.00000" (touched, not graded) to null', async () => {
+    const session = newSession();
+    moodle.replay(recorded('1.11 read back mod_assign_get_grades assignment 2'));
+    expect(await session.getAssignGrades(2)).toEqual(new Map([[4, 82.5], [5, 66]]));
+    moodle.replay(recorded('2.b6 mod_assign_get_grades 1,2'));
+    expect(await session.getAssignGrades(1)).toEqual(new Map([[4, 81.25], [5, null]]));
+  });
+
+  it('getAssignGrades answers null when Moodle withholds the grades (warning 1, no right to view them)', async () => {
+    const session = newSession();
+    moodle.replay(recorded('1.0b mod_assign_get_grades without mod/assign:viewgrades / grade'));
+    expect(await session.getAssignGrades(1)).toBeNull();
+  });
+
   const gradeReports = RECORDED.filter((c) => c.wsfunction === 'gradereport_user_get_grade_items');
 
   it.each(gradeReports.map((c) => [c.case, c] as const))('getUserGradeItems returns the items of "%s" with raw grade, locks, override and range', async (_name, call) => {

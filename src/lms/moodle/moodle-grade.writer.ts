@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { MoodleTarget } from '../../mappings/mapping.entity';
 import { gradesEqual } from '../../sync/score-scale';
 import { SyncOutcome, SyncRefused } from '../../sync/sync-outcome';
-import { CourseGradeSnapshots, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
+import { CourseGradeSnapshots, MoreWritesDue, SNAPSHOT_REUSE_MS } from './course-grade-snapshots';
+import { LmsError } from './moodle-errors';
+import { RecentReads } from './recent-reads';
 import { unwritableGradeType } from './grade-type';
 import { MoodleSession } from './moodle.client';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
@@ -21,10 +23,23 @@ export interface GradeEntry {
 /** From this many students on, one course-wide read (userid 0) is cheaper than one read per student. */
 const COURSE_READ_FROM = 4;
 
+/** How long a connection whose token may not call mod_assign_get_grades is not asked again. */
+const ASSIGN_GRADES_RECHECK_MS = 5 * 60 * 1000;
+
 /** Knows how Moodle writes grades for each target type, and how to see what really landed. */
 @Injectable()
 export class MoodleGradeWriter {
   private readonly snapshots = new CourseGradeSnapshots();
+  /** Connections whose token may not call mod_assign_get_grades, and since when. */
+  private readonly withoutAssignGrades = new Map<string, number>();
+  /**
+   * The reads before a write (an item's range and lock, an assignment's grades), shared between
+   * the claims of a burst: a read in flight always, an answered one for as long as a course-wide
+   * read may stand in for one (SNAPSHOT_REUSE_MS) while other claims are at work on the course.
+   * A lone sync reads afresh, so what it reports follows the site as it is now.
+   */
+  private readonly itemViews = new RecentReads<MoodleGradeItem>(SNAPSHOT_REUSE_MS);
+  private readonly assignGradeReads = new RecentReads<Map<number, number | null> | null>(SNAPSHOT_REUSE_MS);
 
   /** The grade item as one student sees it now: range, locks, override, current raw grade. */
   async inspect(lms: MoodleSession, slot: GradeItemRef & { userId: number }): Promise<MoodleGradeItem> {
@@ -44,9 +59,11 @@ export class MoodleGradeWriter {
   ): Promise<Map<number, MoodleGradeItem>> {
     const notBefore = mayReuse ? Date.now() - SNAPSHOT_REUSE_MS : Date.now();
     const course =
-      userIds.length >= COURSE_READ_FROM
-        ? await this.snapshots.read(lms, `${ref.connectionId}|${ref.courseId}`, ref.courseId, notBefore)
-        : new Map<number, MoodleUserGrades>();
+      userIds.length >= COURSE_READ_FROM ? await this.snapshots.read(lms, courseKey(ref), ref.courseId, notBefore) : new Map<number, MoodleUserGrades>();
+    return this.itemsOf(lms, ref, userIds, course);
+  }
+
+  private async itemsOf(lms: MoodleSession, ref: GradeItemRef, userIds: readonly number[], course: ReadonlyMap<number, MoodleUserGrades>): Promise<Map<number, MoodleGradeItem>> {
     const items = new Map<number, MoodleGradeItem>();
     for (const userId of userIds) {
       // The course-wide read lists active students only; anyone else is read on their own.
@@ -54,6 +71,61 @@ export class MoodleGradeWriter {
       items.set(userId, findItem(report, ref));
     }
     return items;
+  }
+
+  /**
+   * The grade item as seen through one of its students (`userId`): its range, item lock and type
+   * (its student's own state is not for others). Call it as a registered writer (see `writing`).
+   */
+  itemView(lms: MoodleSession, ref: GradeItemRef & { connectionId: string; userId: number }): Promise<MoodleGradeItem> {
+    const key = `${courseKey(ref)}|${ref.target.cmid}|${itemNumberOf(ref.target)}`;
+    return this.itemViews.get(key, () => this.inspect(lms, ref), this.snapshots.busyBesidesOne(courseKey(ref)));
+  }
+
+  /**
+   * The assignment's own grades of every student (one cheap call, shared in a burst), or null when
+   * this token may not read them (function not in the service, or no right): the caller then reads
+   * the grade report. Call it as a registered writer (see `writing`).
+   */
+  assignGrades(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, assignmentId: number): Promise<Map<number, number | null> | null> {
+    return this.assignGradeReads.get(
+      `${ref.connectionId}|${assignmentId}`,
+      () => this.readAssignGrades(lms, ref.connectionId, assignmentId),
+      this.snapshots.busyBesidesOne(courseKey(ref)),
+    );
+  }
+
+  private async readAssignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {
+    const refusedAt = this.withoutAssignGrades.get(connectionId);
+    if (refusedAt !== undefined && Date.now() - refusedAt < ASSIGN_GRADES_RECHECK_MS) return null;
+    try {
+      const grades = await lms.getAssignGrades(assignmentId);
+      if (grades) this.withoutAssignGrades.delete(connectionId);
+      return grades;
+    } catch (error) {
+      // An access exception may also be a bad token: the grade report read that follows says so.
+      if (!(error instanceof LmsError && error.code === 'accessexception')) throw error;
+      this.withoutAssignGrades.set(connectionId, Date.now());
+      return null;
+    }
+  }
+
+  /**
+   * Registers a claim that may write into the course; call the returned function (idempotent)
+   * once it is done writing. Read-backs of the course wait for it (see readBack).
+   */
+  writing(ref: GradeItemRef & { connectionId: string }): () => void {
+    return this.snapshots.writing(courseKey(ref));
+  }
+
+  /**
+   * What Moodle holds now for these students, read after the caller's writes. A course-wide read
+   * is shared with every other claim of this process writing into the course: it is sent once none
+   * is writing and `moreWritesDue` says no more writes are waiting to start (or after a bounded wait).
+   */
+  async readBack(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, userIds: readonly number[], moreWritesDue: MoreWritesDue): Promise<Map<number, MoodleGradeItem>> {
+    const course = userIds.length >= COURSE_READ_FROM ? await this.snapshots.readBack(lms, courseKey(ref), ref.courseId, moreWritesDue) : new Map<number, MoodleUserGrades>();
+    return this.itemsOf(lms, ref, userIds, course);
   }
 
   /** Refuses to write where Moodle would keep another value anyway. */
@@ -100,6 +172,10 @@ export class MoodleGradeWriter {
     if (item.gradeisoverridden) return { state: 'blocked', reason: `a teacher overrode this grade; ${holds}`, grade, errorCode: 'grade_overridden' };
     return { state: 'failed', reason: `Moodle accepted the call but did not store the grade: ${holds}`, grade, errorCode: 'not_stored' };
   }
+}
+
+function courseKey(ref: GradeItemRef & { connectionId: string }): string {
+  return `${ref.connectionId}|${ref.courseId}`;
 }
 
 function itemNumberOf(target: MoodleTarget): number {

@@ -19,6 +19,8 @@ const ROSTER_RECHECK_MS = 30_000;
 export class MoodleUserDirectory {
   private readonly users = new Map<string, Cached<number>>();
   private readonly rosters = new Map<string, Cached<Set<number>>>();
+  /** Roster reads in flight, shared by the claims that need the same course's roster meanwhile. */
+  private readonly rosterReads = new Map<string, Promise<Cached<Set<number>>>>();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -88,12 +90,32 @@ export class MoodleUserDirectory {
     let roster = this.rosters.get(cacheKey);
     const stale = !roster || Date.now() - roster.at > this.config.LMS_CACHE_TTL_MS;
     const worthRechecking = roster && !roster.value.has(userId) && Date.now() - roster.at > ROSTER_RECHECK_MS;
-    if (stale || worthRechecking) {
-      roster = { value: new Set(await lms.getEnrolledUserIds(courseId)), at: Date.now() };
-      this.rosters.set(cacheKey, roster);
-    }
+    if (stale || worthRechecking) roster = await this.readRoster(lms, cacheKey, courseId);
     if (!roster!.value.has(userId)) {
       throw new SyncRefused('failed', `Moodle user ${userId} is not actively enrolled in course ${courseId}`, 'user_not_enrolled');
+    }
+  }
+
+  /**
+   * One roster read per course at a time: a claim that needs it while another claim's read is in
+   * flight takes that answer (rosters are cached for minutes anyway), or reads it itself if that read failed.
+   */
+  private async readRoster(lms: MoodleSession, cacheKey: string, courseId: number): Promise<Cached<Set<number>>> {
+    const shared = this.rosterReads.get(cacheKey);
+    if (shared) {
+      const answer = await shared.catch(() => undefined);
+      if (answer) return answer;
+    }
+    const read = lms.getEnrolledUserIds(courseId).then((ids) => {
+      const roster = { value: new Set(ids), at: Date.now() };
+      this.rosters.set(cacheKey, roster);
+      return roster;
+    });
+    this.rosterReads.set(cacheKey, read);
+    try {
+      return await read;
+    } finally {
+      if (this.rosterReads.get(cacheKey) === read) this.rosterReads.delete(cacheKey);
     }
   }
 

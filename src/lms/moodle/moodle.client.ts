@@ -301,6 +301,37 @@ export class MoodleSession {
     });
   }
 
+  /**
+   * An assignment's own grades (assign_grades, what mod_assign_save_grades wrote) for every
+   * student, in one cheap call: user id → grade of the latest attempt, null for "touched but not
+   * graded" (-1). Says nothing of gradebook locks or overrides. Null when Moodle withholds the
+   * grades (no right to view them: a warning, not an error).
+   */
+  async getAssignGrades(assignmentId: number): Promise<Map<number, number | null> | null> {
+    const answer = await this.call<{
+      assignments?: { assignmentid: number; grades?: { userid: number; attemptnumber?: number; grade: string | number | null }[] }[];
+      warnings?: { itemid?: number; warningcode?: string }[];
+    }>('mod_assign_get_grades', { assignmentids: [assignmentId] });
+    if (!answer || typeof answer !== 'object' || !Array.isArray(answer.assignments)) throw invalidShape('mod_assign_get_grades', 'an object with assignments');
+    const listed = answer.assignments.find((a) => Number(a.assignmentid) === assignmentId);
+    const grades = new Map<number, number | null>();
+    if (!listed) {
+      // Warning 3 ("No grades found") is an answer: nobody has a grade yet. Anything else withholds them.
+      const none = (answer.warnings ?? []).some((w) => Number(w.itemid) === assignmentId && String(w.warningcode) === '3');
+      return none ? grades : null;
+    }
+    const attempts = new Map<number, number>();
+    for (const row of listed.grades ?? []) {
+      const userId = Number(row.userid);
+      const attempt = Number(row.attemptnumber ?? 0);
+      if ((attempts.get(userId) ?? -Infinity) > attempt) continue;
+      attempts.set(userId, attempt);
+      const grade = row.grade === null ? NaN : Number(row.grade);
+      grades.set(userId, Number.isFinite(grade) && grade !== -1 ? grade : null);
+    }
+    return grades;
+  }
+
   async getAssignments(courseIds: number[]): Promise<MoodleAssignment[]> {
     const answer = await this.call<{ courses?: { assignments?: MoodleAssignment[] }[] }>('mod_assign_get_assignments', {
       courseids: courseIds,
