@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { LmsSessions } from '../lms/lms-sessions';
 import { MappingEntity, moodleTarget } from '../mappings/mapping.entity';
 import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
@@ -12,6 +13,10 @@ import { gradesEqual, isWithinScale, scaleScore } from './score-scale';
 import { ATTEMPT_POLICY, SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { SyncRepository } from './sync.repository';
+import { studentCallsOf } from './attempt-calls';
+import { BatchPush, Outcomes } from './batch-push';
+import { ClaimLease } from './claim-lease';
+import { RecordedLmsCall } from './sync-attempt.entity';
 
 interface Candidate {
   sync: SyncEntity;
@@ -39,7 +44,6 @@ export interface ClaimPace {
   /** Whether writes into this course may start soon in this worker: a read-back of the course waits for them. */
   moreWritesDue(connectionId: string, courseId: number): Promise<boolean>;
 }
-export type Outcomes = Map<string, SyncOutcome>;
 type Settle = (sync: SyncEntity, outcome: SyncOutcome) => void;
 
 /**
@@ -68,7 +72,23 @@ export class MoodleAttempt {
     private readonly syncs: SyncRepository,
     private readonly users: MoodleUserDirectory,
     private readonly writer: MoodleGradeWriter,
+    private readonly sessions: LmsSessions,
   ) {}
+
+  /** This batch's push through the connection's Moodle web-services session. */
+  begin(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, pace: ClaimPace): BatchPush {
+    const lmsUserIds = new Map<string, number>();
+    let lms: MoodleSession | null = null;
+    let callsOfStudent: ((lmsUserId: number | undefined) => RecordedLmsCall[]) | null = null;
+    return {
+      run: async (outcomes) => {
+        // A slot wait ends well before the lease would; the fence runs once the slot is held, right before each call.
+        ({ lms } = this.sessions.open(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() }));
+        await this.push(mapping, batch, lms, outcomes, lmsUserIds, pace);
+      },
+      callsOf: (sync) => (callsOfStudent ??= studentCallsOf(lms?.calls ?? []))(lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined),
+    };
+  }
 
   /**
    * Settles what it can in `outcomes`; throws for whatever is left when a shared LMS call fails.

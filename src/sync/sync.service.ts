@@ -1,14 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { MappingEntity } from '../mappings/mapping.entity';
-import { LmsSessions } from '../lms/lms-sessions';
-import { MoodleSession } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
-import { backoffDelayMs } from './retry-policy';
-import { studentCallsOf } from './attempt-calls';
-import { ClaimPace, MoodleAttempt, Outcomes, refusal } from './moodle-attempt';
+import { BatchPush, Outcomes } from './batch-push';
+import { retryOrGiveUp } from './batch-retry';
+import { ClaimPace, MoodleAttempt, refusal } from './moodle-attempt';
 import { Slots } from './slots';
-import { RecordedLmsCall } from './sync-attempt.entity';
 import { OWN_DATA_FAILURES, SyncOutcome, SyncRefused } from './sync-outcome';
 import { SyncEntity } from './sync.entity';
 import { ClaimLease, LEASE_LOST } from './claim-lease';
@@ -44,7 +41,6 @@ export class SyncService {
     private readonly config: AppConfig,
     private readonly syncs: SyncRepository,
     private readonly queue: SyncQueue,
-    private readonly sessions: LmsSessions,
     private readonly moodle: MoodleAttempt,
     private readonly agsAttempt: AgsBatchAttempt,
   ) {
@@ -84,8 +80,8 @@ export class SyncService {
       moreWritesDue: (connectionId, courseId) => (this.mayAwaitMoreWrites() ? this.syncs.hasClaimableSyncs(connectionId, courseId) : Promise.resolve(false)),
     };
     try {
-      if (mapping.connection!.kind === 'lti-ags') await this.agsAttempt.run(mapping, batch, lease, jobId);
-      else await this.attempt(mapping, batch, lease, jobId, pace);
+      const push = mapping.connection!.kind === 'lti-ags' ? this.agsAttempt.begin(mapping, batch, lease) : this.moodle.begin(mapping, batch, lease, pace);
+      await this.attempt(mapping, batch, lease, jobId, push);
     } finally {
       slot();
       this.syncsAwaitingReadBack -= awaiting;
@@ -104,40 +100,36 @@ export class SyncService {
     return this.activeJobs < this.config.SYNC_CONCURRENCY * JOBS_PER_PUSHING_SLOT && this.syncsAwaitingReadBack < MAX_SYNCS_AWAITING_READ_BACK;
   }
 
-  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string, pace: ClaimPace): Promise<void> {
+  private async attempt(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string, push: BatchPush): Promise<void> {
     const startedAt = new Date();
     const outcomes: Outcomes = new Map();
-    const lmsUserIds = new Map<string, number>();
+    const label = `job ${jobId}, mapping ${mapping.id}${mapping.connection!.kind === 'lti-ags' ? ' (lti-ags)' : ''}`;
     let failure: unknown = null;
-    let lms: MoodleSession | null = null;
     try {
-      // A slot wait ends well before the lease would; the fence runs once the slot is held, right before each call.
-      ({ lms } = this.sessions.open(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() }));
-      await this.moodle.push(mapping, batch, lms, outcomes, lmsUserIds, pace);
+      await push.run(outcomes);
     } catch (error) {
       failure = error;
     }
-    if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${failure.message}`);
-    else if (failure instanceof LmsError && failure.code === 'token_undecryptable') this.logger.error(`job ${jobId}, mapping ${mapping.id}, connection ${mapping.connectionId}: ${failure.message}`);
-    const calls = lms?.calls ?? [];
-    const callsOfStudent = studentCallsOf(calls);
-    const callsOf = (sync: SyncEntity) => callsOfStudent(lmsUserIds.get(sync.id) ?? sync.lmsUserId ?? undefined);
+    if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`${label}: ${failure.message}`);
+    else if (failure instanceof LmsError && failure.code === 'token_undecryptable') this.logger.error(`${label}, connection ${mapping.connectionId}: ${failure.message}`);
+    const callsOf = (sync: SyncEntity) => push.callsOf(sync);
+    const withKnownUser = (sync: SyncEntity, outcome: SyncOutcome): SyncOutcome => (push.knownLmsUserId ? { lmsUserId: push.knownLmsUserId(sync), ...outcome } : outcome);
     const finishes: Finish[] = [];
     const unsettled: SyncEntity[] = [];
     for (const sync of batch) {
       const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
-      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: callsOf(sync), startedAt }, outcome });
+      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: callsOf(sync), startedAt }, outcome: withKnownUser(sync, outcome) });
       else unsettled.push(sync);
     }
-    const retries = unsettled.length > 0 ? this.retryOrGiveUp(unsettled, failure, callsOf, startedAt) : { finishes: [], retry: null };
+    const retries = unsettled.length > 0 ? retryOrGiveUp(this.config, unsettled, failure, callsOf, startedAt, this.logger) : { finishes: [], retry: null };
     lease.stop();
     const applied = await this.syncs.finishMany([...finishes, ...retries.finishes], lease.token);
-    if (applied.size < batch.length) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${batch.length - applied.size} sync(s) were taken over by another worker; their outcome here was not recorded`);
+    if (applied.size < batch.length) this.logger.warn(`${label}: ${batch.length - applied.size} sync(s) were taken over by another worker; their outcome here was not recorded`);
     const retrying = retries.retry?.syncs.filter((s) => applied.has(s.id)) ?? [];
     if (retrying.length > 0) await this.queue.enqueue(retrying, retries.retry!.delayMs);
     await this.redecideLosersOf(mapping, [...finishes, ...retries.finishes].filter((f) => applied.has(f.sync.id)));
     const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
-    this.logger.log(`job ${jobId}, mapping ${mapping.id}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
+    this.logger.log(`${label}: batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${describe(failure)})` : ''}`);
   }
 
   /**
@@ -151,38 +143,6 @@ export class SyncService {
     }
     const redecided = await this.syncs.redecideLosers(mapping.id, [...keys]);
     if (redecided.length > 0) await this.queue.enqueue(redecided);
-  }
-
-  /**
-   * A transient failure: the batch retries together (one due time, so it is claimed as one batch
-   * again), except syncs that used up SYNC_MAX_ATTEMPTS, which fail with the last error.
-   */
-  private retryOrGiveUp(
-    syncs: SyncEntity[],
-    error: unknown,
-    callsOf: (sync: SyncEntity) => RecordedLmsCall[],
-    startedAt: Date,
-  ): { finishes: Finish[]; retry: { syncs: SyncEntity[]; delayMs: number } | null } {
-    const lmsError = error instanceof LmsError ? error : null;
-    if (!lmsError) this.logger.error(`unexpected error in a batch of ${syncs.length}`, error instanceof Error ? error.stack : String(error));
-    const reason = lmsError?.message ?? `internal error: ${describe(error)}`;
-    const errorCode = lmsError?.code ?? 'internal_error';
-    const attempts = (sync: SyncEntity) => sync.attemptCount - sync.retryBase;
-    const delayMs = backoffDelayMs(Math.max(...syncs.map(attempts)), this.config.SYNC_BACKOFF_BASE_MS, this.config.SYNC_BACKOFF_MAX_MS);
-    const retryAt = new Date(Date.now() + delayMs);
-    const finishes: Finish[] = [];
-    const retrying: SyncEntity[] = [];
-    for (const sync of syncs) {
-      if (attempts(sync) >= this.config.SYNC_MAX_ATTEMPTS) {
-        const finalReason = `gave up after ${attempts(sync)} attempts; last error: ${reason}`;
-        finishes.push({ sync, attempt: { outcome: 'failed', reason: finalReason, errorCode, calls: callsOf(sync), startedAt }, outcome: { state: 'failed', reason: finalReason, errorCode } });
-        this.logger.warn(`sync ${sync.id}: ${finalReason}`);
-      } else {
-        finishes.push({ sync, attempt: { outcome: 'retry', reason, errorCode, calls: callsOf(sync), startedAt }, outcome: { state: 'queued', retryAt, reason: `will retry at ${retryAt.toISOString()}: ${reason}` } });
-        retrying.push(sync);
-      }
-    }
-    return { finishes, retry: retrying.length > 0 ? { syncs: retrying, delayMs } : null };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { AgsClient, AgsSession } from '../../lms/lti-ags/ags.client';
 import { AgsError } from '../../lms/lti-ags/ags-errors';
@@ -6,16 +6,14 @@ import { AGS_SCOPES } from '../../lms/lti-ags/ags.types';
 import { LmsError } from '../../lms/moodle/moodle-errors';
 import { MappingEntity } from '../../mappings/mapping.entity';
 import { attemptPolicyObjection } from '../attempt-policy';
-import { ClaimLease, LEASE_LOST } from '../claim-lease';
+import { BatchPush, Outcomes } from '../batch-push';
+import { ClaimLease } from '../claim-lease';
 import { feedbackText } from '../feedback';
 import { isWithinScale, scaleScore } from '../score-scale';
-import { RecordedLmsCall } from '../sync-attempt.entity';
-import { ATTEMPT_POLICY, OWN_DATA_FAILURES, SyncOutcome } from '../sync-outcome';
+import { ATTEMPT_POLICY, SyncOutcome } from '../sync-outcome';
 import { SyncEntity } from '../sync.entity';
-import { SyncQueue } from '../sync.queue';
-import { Finish, SyncRepository } from '../sync.repository';
+import { SyncRepository } from '../sync.repository';
 import { decideReadBack } from './ags-readback';
-import { retryOrGiveUp } from './batch-retry';
 
 /** Refusals that say nothing about one student: every score of the batch would get the same. */
 const CALL_WIDE_CODES = new Set(['lti_unauthorized', 'lti_token_refused', 'lineitem_not_found', 'url_refused', 'http_403', 'http_405', 'http_415', 'answer_too_large', 'not_lti_connection', 'scope_missing']);
@@ -35,50 +33,27 @@ interface Candidate {
  */
 @Injectable()
 export class AgsBatchAttempt {
-  private readonly logger = new Logger(AgsBatchAttempt.name);
-
   constructor(
     private readonly config: AppConfig,
     private readonly syncs: SyncRepository,
-    private readonly queue: SyncQueue,
     private readonly ags: AgsClient,
   ) {}
 
-  async run(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease, jobId: string): Promise<void> {
-    const startedAt = new Date();
-    const outcomes = new Map<string, SyncOutcome>();
-    let failure: unknown = null;
+  /** This batch's push: one score and its read-back per student, through the connection's AGS session. */
+  begin(mapping: MappingEntity, batch: SyncEntity[], lease: ClaimLease): BatchPush {
     let session: AgsSession | null = null;
-    try {
-      session = this.ags.session(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() });
-      await this.push(mapping, batch, session, outcomes);
-    } catch (error) {
-      failure = error;
-    }
-    if (failure instanceof LmsError && failure.code === LEASE_LOST) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${failure.message}`);
-    const calls = session?.calls ?? [];
-    const callsOf = (sync: SyncEntity): RecordedLmsCall[] => calls.filter((c) => c.params.userId === undefined || c.params.userId === platformUserId(sync));
-    const finishes: Finish[] = [];
-    const unsettled: SyncEntity[] = [];
-    for (const sync of batch) {
-      const outcome = outcomes.get(sync.id) ?? outcomeOfFailure(failure);
-      if (outcome) finishes.push({ sync, attempt: { outcome: outcome.state, reason: outcome.reason, errorCode: outcome.errorCode ?? null, calls: callsOf(sync), startedAt }, outcome: { lmsUserId: lmsUserIdOf(sync), ...outcome } });
-      else unsettled.push(sync);
-    }
-    const retries = unsettled.length > 0 ? retryOrGiveUp(this.config, unsettled, failure, callsOf, startedAt, this.logger) : { finishes: [], retry: null };
-    lease.stop();
-    const all = [...finishes, ...retries.finishes];
-    const applied = await this.syncs.finishMany(all, lease.token);
-    if (applied.size < batch.length) this.logger.warn(`job ${jobId}, mapping ${mapping.id}: ${batch.length - applied.size} sync(s) were taken over by another worker; their outcome here was not recorded`);
-    const retrying = retries.retry?.syncs.filter((s) => applied.has(s.id)) ?? [];
-    if (retrying.length > 0) await this.queue.enqueue(retrying, retries.retry!.delayMs);
-    await this.redecideLosersOf(mapping, all.filter((f) => applied.has(f.sync.id)));
-    const summary = [...outcomes.values()].reduce<Record<string, number>>((acc, o) => ({ ...acc, [o.state]: (acc[o.state] ?? 0) + 1 }), {});
-    this.logger.log(`job ${jobId}, mapping ${mapping.id} (lti-ags): batch of ${batch.length} → ${JSON.stringify(summary)}${failure ? ` (${failure instanceof Error ? failure.message : String(failure)})` : ''}`);
+    return {
+      run: async (outcomes) => {
+        session = this.ags.session(mapping.connection!, { maxWaitMs: this.config.SYNC_LEASE_MS / 2, beforeCall: () => lease.assertHeld() });
+        await this.push(mapping, batch, session, outcomes);
+      },
+      callsOf: (sync) => (session?.calls ?? []).filter((c) => c.params.userId === undefined || c.params.userId === platformUserId(sync)),
+      knownLmsUserId: lmsUserIdOf,
+    };
   }
 
   /** Settles what it can in `outcomes`; throws for whatever is left when a call fails for the whole batch. */
-  private async push(mapping: MappingEntity, batch: SyncEntity[], session: AgsSession, outcomes: Map<string, SyncOutcome>): Promise<void> {
+  private async push(mapping: MappingEntity, batch: SyncEntity[], session: AgsSession, outcomes: Outcomes): Promise<void> {
     const settle = (sync: SyncEntity, outcome: SyncOutcome) => outcomes.set(sync.id, outcome);
     const target = mapping.target;
     if (target.type !== 'lineitem') throw new AgsError('permanent', 'target_mismatch', `an lti-ags connection grades line items; this mapping's target is ${target.type}: fix the mapping`);
@@ -144,15 +119,6 @@ export class AgsBatchAttempt {
       at = new Date(decided.atSecond * 1000);
     }
   }
-
-  private async redecideLosersOf(mapping: MappingEntity, finished: readonly Finish[]): Promise<void> {
-    const keys = new Set<string>();
-    for (const { sync, outcome } of finished) {
-      if (outcome.state === 'failed' && !OWN_DATA_FAILURES.includes(outcome.errorCode ?? '')) keys.add(sync.studentKey);
-    }
-    const redecided = await this.syncs.redecideLosers(mapping.id, [...keys]);
-    if (redecided.length > 0) await this.queue.enqueue(redecided);
-  }
 }
 
 /** The platform user id a sync's score names: for userMatch `id`, the reference as intake keyed it (no leading zeros). */
@@ -179,10 +145,5 @@ function studentRefusal(error: unknown, userId: string): SyncOutcome | null {
       errorCode: 'lti_user_id_refused',
     };
   }
-  return null;
-}
-
-function outcomeOfFailure(failure: unknown): SyncOutcome | null {
-  if (failure instanceof LmsError && failure.kind === 'permanent') return { state: 'failed', reason: failure.message, errorCode: failure.code };
   return null;
 }

@@ -1,18 +1,19 @@
 import { Logger } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config';
-import { AgsError } from '../../lms/lti-ags/ags-errors';
-import { LmsError } from '../../lms/moodle/moodle-errors';
-import { backoffDelayMs } from '../retry-policy';
-import { RecordedLmsCall } from '../sync-attempt.entity';
-import { SyncEntity } from '../sync.entity';
-import { Finish } from '../sync.repository';
+import { AppConfig } from '../config/app-config';
+import { AgsError } from '../lms/lti-ags/ags-errors';
+import { LmsError } from '../lms/moodle/moodle-errors';
+import { backoffDelayMs } from './retry-policy';
+import { RecordedLmsCall } from './sync-attempt.entity';
+import { SyncEntity } from './sync.entity';
+import { Finish } from './sync.repository';
 
 /** The longest wait a platform's Retry-After is followed for; a longer one waits this long and asks again. */
 const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 
 /**
- * A transient failure: the syncs retry together after the backoff, or after the platform's
- * Retry-After when that is longer; syncs that used up SYNC_MAX_ATTEMPTS fail with the last error.
+ * A transient failure: the batch retries together (one due time, so it is claimed as one batch
+ * again) after the backoff, or after an LTI platform's Retry-After when that is longer; syncs
+ * that used up SYNC_MAX_ATTEMPTS fail with the last error.
  */
 export function retryOrGiveUp(
   config: AppConfig,
