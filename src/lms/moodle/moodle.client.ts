@@ -53,6 +53,12 @@ export const REQUIRED_FUNCTIONS = [
   'core_grades_update_grades',
 ] as const;
 
+/**
+ * Functions worth adding to the external service, not needed: without mod_assign_get_grades a
+ * burst into an assignment also reads the course-wide grade report before writing.
+ */
+export const RECOMMENDED_FUNCTIONS = ['mod_assign_get_grades'] as const;
+
 export interface CourseAssignments {
   /** False when Moodle left the course out of its answer; `warnings` then says why. */
   listed: boolean;
