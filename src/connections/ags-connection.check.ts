@@ -28,7 +28,7 @@ export class AgsConnectionCheck {
       siteName: null,
       release: null,
       username: null,
-      functions: { required: [], missing: null },
+      functions: { required: [], missing: null, recommended: [], recommendedMissing: null },
       scopes: { required: [...REQUIRED_AGS_SCOPES], granted: null, missing: null },
       missingCapabilities: null,
       problems: [],

@@ -22,6 +22,12 @@ export class CheckFunctionsView {
 
   @ApiProperty({ type: [String], nullable: true, description: 'Required functions the token may not call; null when Moodle did not say' })
   missing!: string[] | null;
+
+  @ApiProperty({ type: [String], description: 'Functions worth adding, not needed (mod_assign_get_grades: cheaper bursts into assignments)', example: ['mod_assign_get_grades'] })
+  recommended!: string[];
+
+  @ApiProperty({ type: [String], nullable: true, description: 'Recommended functions the token may not call (a warning says what that costs); null when Moodle did not say' })
+  recommendedMissing!: string[] | null;
 }
 
 export class MappingCheckView {

@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../admin/audit/audit.service';
 import { Principal } from '../admin/auth/roles';
-import { MoodleSession, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
+import { MoodleSession, RECOMMENDED_FUNCTIONS, REQUIRED_FUNCTIONS } from '../lms/moodle/moodle.client';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { CapabilityFinding, probeCapabilities, reportFinding } from './capability-check';
 import { MappingEntity } from '../mappings/mapping.entity';
@@ -69,7 +69,7 @@ export class ConnectionCheckService {
       siteName: null,
       release: null,
       username: null,
-      functions: { required: [...REQUIRED_FUNCTIONS], missing: null },
+      functions: { required: [...REQUIRED_FUNCTIONS], missing: null, recommended: [...RECOMMENDED_FUNCTIONS], recommendedMissing: null },
       missingCapabilities: null,
       problems: [],
       warnings: [],
@@ -101,6 +101,17 @@ export class ConnectionCheckService {
       report.problems.push({
         code: 'functions_missing',
         message: `the token may not call ${missing.join(', ')}: add ${missing.length === 1 ? 'it' : 'them'} to the token's external service (Site administration > Server > Web services > External services > Functions)`,
+      });
+    }
+    const recommendedMissing = RECOMMENDED_FUNCTIONS.filter((f) => !allowed.has(f));
+    report.functions.recommendedMissing = recommendedMissing;
+    if (recommendedMissing.length > 0) {
+      report.warnings.push({
+        code: 'recommended_functions_missing',
+        message:
+          `the token may not call ${recommendedMissing.join(', ')} (recommended, not required): grades still sync, but each burst into an assignment ` +
+          "also reads the course-wide grade report before writing. Add it to the token's external service (Site administration > Server > Web services > " +
+          'External services > Functions); the worker uses it from its next try, at most 5 minutes after it was last refused',
       });
     }
 

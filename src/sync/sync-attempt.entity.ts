@@ -12,6 +12,12 @@ export interface RecordedLmsCall {
   body: string | null;
   error: string | null;
   durationMs: number;
+  /**
+   * True when another claim of the same worker made this call (a course-wide grade report, a roster,
+   * an assignment's grades) and its answer served this attempt too: shared reads are recorded with
+   * every attempt that relied on them, not only with the one that sent them.
+   */
+  shared?: true;
 }
 
 /** One try at a sync: what we decided, and every LMS call with its answer. */

@@ -24,7 +24,7 @@ interface Report {
   siteName: string | null;
   release: string | null;
   username: string | null;
-  functions: { required: string[]; missing: string[] | null };
+  functions: { required: string[]; missing: string[] | null; recommended: string[]; recommendedMissing: string[] | null };
   missingCapabilities: string[] | null;
   problems: Problem[];
   warnings: Problem[];
@@ -75,7 +75,7 @@ describe('POST /api/v1/connections/:id/test', () => {
       tokenValid: true,
       siteName: 'Test',
       username: 'gradesync',
-      functions: { missing: [] },
+      functions: { missing: [], recommended: ['mod_assign_get_grades'], recommendedMissing: [] },
       missingCapabilities: [],
       problems: [],
       warnings: [],
@@ -129,6 +129,16 @@ describe('POST /api/v1/connections/:id/test', () => {
     expect(report.mappings[0]).toMatchObject({ itemFound: null, feedbackCommentsEnabled: true });
     expect(report.mappings[0]!.problems.map((p) => p.message)).toContain('not checked: the token may not call gradereport_user_get_grade_items');
     expect(ctx.sim.callsTo('gradereport_user_get_grade_items')).toHaveLength(0);
+  });
+
+  it('names a missing recommended function (mod_assign_get_grades) as a warning: grades still sync, so the connection tests ok', async () => {
+    const { id } = await connectionWith([ASSIGN_WITH_COMMENTS]);
+    ctx.sim.denyFunction('mod_assign_get_grades');
+    const report = await test(id);
+    expect(report).toMatchObject({ ok: true, problems: [], functions: { missing: [], recommended: ['mod_assign_get_grades'], recommendedMissing: ['mod_assign_get_grades'] } });
+    expect(report.warnings).toEqual([
+      expect.objectContaining({ code: 'recommended_functions_missing', message: expect.stringMatching(/mod_assign_get_grades \(recommended, not required\).*course-wide grade report/) }),
+    ]);
   });
 
   it('reports an unknown token as invalid, with what to do', async () => {

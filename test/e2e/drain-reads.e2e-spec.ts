@@ -98,6 +98,37 @@ describe('drain reads', () => {
     expect(ctx.sim.callsTo('core_enrol_get_enrolled_users')).toHaveLength(1);
   });
 
+  it('records a shared read with every attempt that relied on it, marked shared where another claim sent it', async () => {
+    const users = students(8);
+    const connectionId = (await ctx.newConnection()).id;
+    const first = await mapping({ target: assign, connectionId });
+    const second = await mapping({ target: assignNoComments, connectionId });
+    ctx.sim.clearCalls();
+    const finals = await burst([
+      ...users.map((id) => ctx.callbackBody({ courseId: first, userId: String(id), score: { overall: 2.7 } })),
+      ...users.map((id) => ctx.callbackBody({ courseId: second, userId: String(id), score: { overall: 6.3 } })),
+    ]);
+    expect(finals.map((s) => s.state)).toEqual(finals.map(() => 'synced'));
+    // Moodle was asked once for the course's roster and once for its grade report after the writes …
+    expect(ctx.sim.callsTo('core_enrol_get_enrolled_users')).toHaveLength(1);
+    expect(ctx.sim.calls.filter(courseWide)).toHaveLength(1);
+    interface Call { function: string; params: Record<string, string>; shared?: boolean }
+    const sharedBy = new Map<string, number>();
+    for (const final of finals) {
+      const detail = await ctx.admin('get', `/api/v1/syncs/${final.id}`);
+      const calls = (detail.body.attempts as { calls: Call[] }[]).at(-1)!.calls;
+      // … and every attempt shows both, the read-back after its own write, whichever claim sent them.
+      const write = calls.findIndex((c) => c.function === 'mod_assign_save_grades');
+      const readBack = calls.findIndex((c) => c.function === 'gradereport_user_get_grade_items' && c.params.userid === '0');
+      expect({ sync: final.id, write: write > -1, readBackAfterWrite: readBack > write }).toEqual({ sync: final.id, write: true, readBackAfterWrite: true });
+      expect(calls.filter((c) => c.function === 'core_enrol_get_enrolled_users')).toHaveLength(1);
+      for (const c of calls.filter((x) => x.shared)) sharedBy.set(c.function, (sharedBy.get(c.function) ?? 0) + 1);
+    }
+    // The claim that sent a read records it as its own; the other claim's 8 attempts as shared.
+    expect(sharedBy.get('core_enrol_get_enrolled_users')).toBe(users.length);
+    expect(sharedBy.get('gradereport_user_get_grade_items')).toBeGreaterThanOrEqual(users.length);
+  });
+
   it('skips a grade the assignment and the gradebook already hold, with cheap reads and nothing sent', async () => {
     const [id] = students(1);
     const courseId = await mapping({ target: assign });

@@ -98,6 +98,7 @@ describe('surviving faults', () => {
       const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/main.ts')], {
         env: {
           ...process.env,
+          ENV_FILE: '',
           ROLE: 'worker',
           PORT: port,
           DATABASE_URL: c.DATABASE_URL,

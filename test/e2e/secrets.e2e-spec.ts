@@ -30,6 +30,8 @@ describe('secrets stay secret', () => {
     child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/main.ts')], {
       env: {
         ...process.env,
+        // A developer's .env beside the checkout (npm run setup) must not leak in, e.g. its LMS_ALLOWED_HOSTS.
+        ENV_FILE: '',
         PORT: String(port),
         DATABASE_URL: (databaseUrl = await createDatabase()),
         REDIS_URL: TEST_REDIS_URL,

@@ -143,7 +143,7 @@ export interface ConnectionCheck {
   siteName: string | null;
   release: string | null;
   username: string | null;
-  functions: { required: string[]; missing: string[] | null };
+  functions: { required: string[]; missing: string[] | null; recommended: string[]; recommendedMissing: string[] | null };
   /** lti-ags connections: the AGS scopes of the access token. */
   scopes?: { required: string[]; granted: string[] | null; missing: string[] | null };
   missingCapabilities: string[] | null;

@@ -1,4 +1,5 @@
 import { MoodleSession } from './moodle.client';
+import { startSharedRead, usingShared } from './shared-calls';
 import { MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
 /**
@@ -19,9 +20,9 @@ interface Snapshot {
 interface CourseReads {
   latest?: Snapshot;
   /** The read that starts when `latest` is done, shared by everyone who needs something newer. */
-  next?: Promise<Reports>;
+  next?: Promise<Snapshot>;
   /** The read-back not yet sent, shared by every claim that wrote before it goes (one wave). */
-  wave?: Promise<Reports>;
+  wave?: Promise<Snapshot>;
   /** Claims of this process that may still write grades into the course. */
   writers: number;
 }
@@ -50,20 +51,23 @@ const QUIET_POLL_MS = 100;
 export class CourseGradeSnapshots {
   private readonly courses = new Map<string, CourseReads>();
 
-  /** The course's reports as read no earlier than `notBefore` (ms since epoch). */
+  /**
+   * The course's reports as read no earlier than `notBefore` (ms since epoch). The read's call is
+   * recorded in `lms` too, whichever claim's session sent it.
+   */
   read(lms: MoodleSession, key: string, courseId: number, notBefore: number): Promise<Reports> {
     const reads = this.readsOf(key);
-    if (reads.latest && reads.latest.startedAt >= notBefore) return reads.latest.reports;
-    if (reads.next) return reads.next;
-    if (!reads.latest || reads.latest.done) return this.start(lms, reads, courseId).reports;
+    if (reads.latest && reads.latest.startedAt >= notBefore) return usingShared(lms, reads.latest.reports);
+    if (reads.next) return reads.next.then((snapshot) => usingShared(lms, snapshot.reports));
+    if (!reads.latest || reads.latest.done) return usingShared(lms, this.start(lms, reads, courseId).reports);
     const next = reads.latest.reports
       .catch(() => undefined)
       .then(() => {
         reads.next = undefined;
-        return this.start(lms, reads, courseId).reports;
+        return this.start(lms, reads, courseId);
       });
     reads.next = next;
-    return next;
+    return next.then((snapshot) => usingShared(lms, snapshot.reports));
   }
 
   /**
@@ -94,14 +98,14 @@ export class CourseGradeSnapshots {
   readBack(lms: MoodleSession, key: string, courseId: number, moreWritesDue: MoreWritesDue): Promise<Reports> {
     const reads = this.readsOf(key);
     reads.wave ??= this.nextWave(lms, reads, courseId, moreWritesDue);
-    return reads.wave;
+    return reads.wave.then((snapshot) => usingShared(lms, snapshot.reports));
   }
 
-  private async nextWave(lms: MoodleSession, reads: CourseReads, courseId: number, moreWritesDue: MoreWritesDue): Promise<Reports> {
+  private async nextWave(lms: MoodleSession, reads: CourseReads, courseId: number, moreWritesDue: MoreWritesDue): Promise<Snapshot> {
     const since = Date.now();
     try {
       for (;;) {
-        const running = reads.next ?? (reads.latest && !reads.latest.done ? reads.latest.reports : undefined);
+        const running = reads.next?.then((snapshot) => snapshot.reports) ?? (reads.latest && !reads.latest.done ? reads.latest.reports : undefined);
         if (running) await running.catch(() => undefined);
         else if (Date.now() - since >= READ_BACK_MAX_WAIT_MS || (reads.writers === 0 && !(await moreWritesDue().catch(() => false)))) break;
         else await sleep(QUIET_POLL_MS);
@@ -111,7 +115,7 @@ export class CourseGradeSnapshots {
       // waits at a time, and this function runs past an await before it gets here, so it is this one.)
       reads.wave = undefined;
     }
-    return this.start(lms, reads, courseId).reports;
+    return this.start(lms, reads, courseId);
   }
 
   private readsOf(key: string): CourseReads {
@@ -126,8 +130,10 @@ export class CourseGradeSnapshots {
 
   private start(lms: MoodleSession, reads: CourseReads, courseId: number): Snapshot {
     const reports: Reports = new Map();
-    const read = lms.forEachCourseGradeReport(courseId, (report) => reports.set(Number(report.userid), activityItemsOf(report)));
-    const snapshot: Snapshot = { startedAt: Date.now(), reports: read.then(() => reports), done: false };
+    const read = startSharedRead(lms, (fork) =>
+      fork.forEachCourseGradeReport(courseId, (report) => reports.set(Number(report.userid), activityItemsOf(report))).then(() => reports),
+    );
+    const snapshot: Snapshot = { startedAt: Date.now(), reports: read, done: false };
     reads.latest = snapshot;
     snapshot.reports.then(
       () => (snapshot.done = true),

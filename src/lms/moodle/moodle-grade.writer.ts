@@ -7,6 +7,7 @@ import { LmsError } from './moodle-errors';
 import { RecentReads } from './recent-reads';
 import { unwritableGradeType } from './grade-type';
 import { MoodleSession } from './moodle.client';
+import { startSharedRead, usingShared } from './shared-calls';
 import { GRADE_UPDATE_RESULT, GradeUpdateResult, MoodleGradeItem, MoodleUserGrades } from './moodle.types';
 
 export interface GradeItemRef {
@@ -79,7 +80,8 @@ export class MoodleGradeWriter {
    */
   itemView(lms: MoodleSession, ref: GradeItemRef & { connectionId: string; userId: number }): Promise<MoodleGradeItem> {
     const key = `${courseKey(ref)}|${ref.target.cmid}|${itemNumberOf(ref.target)}`;
-    return this.itemViews.get(key, () => this.inspect(lms, ref), this.snapshots.busyBesidesOne(courseKey(ref)));
+    const view = this.itemViews.get(key, () => startSharedRead(lms, (fork) => this.inspect(fork, ref)), this.snapshots.busyBesidesOne(courseKey(ref)));
+    return usingShared(lms, view);
   }
 
   /**
@@ -88,11 +90,12 @@ export class MoodleGradeWriter {
    * the grade report. Call it as a registered writer (see `writing`).
    */
   assignGrades(lms: MoodleSession, ref: GradeItemRef & { connectionId: string }, assignmentId: number): Promise<Map<number, number | null> | null> {
-    return this.assignGradeReads.get(
+    const grades = this.assignGradeReads.get(
       `${ref.connectionId}|${assignmentId}`,
-      () => this.readAssignGrades(lms, ref.connectionId, assignmentId),
+      () => startSharedRead(lms, (fork) => this.readAssignGrades(fork, ref.connectionId, assignmentId)),
       this.snapshots.busyBesidesOne(courseKey(ref)),
     );
+    return usingShared(lms, grades);
   }
 
   private async readAssignGrades(lms: MoodleSession, connectionId: string, assignmentId: number): Promise<Map<number, number | null> | null> {

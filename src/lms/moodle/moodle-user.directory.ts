@@ -3,6 +3,7 @@ import { AppConfig } from '../../config/app-config';
 import { UserMatch } from '../../mappings/mapping.entity';
 import { SyncRefused } from '../../sync/sync-outcome';
 import { MoodleSession } from './moodle.client';
+import { startSharedRead, usingShared } from './shared-calls';
 
 interface Cached<T> {
   value: T;
@@ -103,17 +104,19 @@ export class MoodleUserDirectory {
   private async readRoster(lms: MoodleSession, cacheKey: string, courseId: number): Promise<Cached<Set<number>>> {
     const shared = this.rosterReads.get(cacheKey);
     if (shared) {
-      const answer = await shared.catch(() => undefined);
+      const answer = await usingShared(lms, shared).catch(() => undefined);
       if (answer) return answer;
     }
-    const read = lms.getEnrolledUserIds(courseId).then((ids) => {
-      const roster = { value: new Set(ids), at: Date.now() };
-      this.rosters.set(cacheKey, roster);
-      return roster;
-    });
+    const read = startSharedRead(lms, (fork) =>
+      fork.getEnrolledUserIds(courseId).then((ids) => {
+        const roster = { value: new Set(ids), at: Date.now() };
+        this.rosters.set(cacheKey, roster);
+        return roster;
+      }),
+    );
     this.rosterReads.set(cacheKey, read);
     try {
-      return await read;
+      return await usingShared(lms, read);
     } finally {
       if (this.rosterReads.get(cacheKey) === read) this.rosterReads.delete(cacheKey);
     }

@@ -53,6 +53,12 @@ export const REQUIRED_FUNCTIONS = [
   'core_grades_update_grades',
 ] as const;
 
+/**
+ * Functions worth adding to the external service, not needed: without mod_assign_get_grades a
+ * burst into an assignment also reads the course-wide grade report before writing.
+ */
+export const RECOMMENDED_FUNCTIONS = ['mod_assign_get_grades'] as const;
+
 export interface CourseAssignments {
   /** False when Moodle left the course out of its answer; `warnings` then says why. */
   listed: boolean;
@@ -96,12 +102,28 @@ export class MoodleClient {
 
 export class MoodleSession {
   readonly calls: RecordedLmsCall[] = [];
+  private readonly adopted = new Set<MoodleSession>();
 
   constructor(
     private readonly site: MoodleSite,
     private readonly limits: SessionLimits,
     private readonly listener?: LmsCallListener,
   ) {}
+
+  /** A session on the same site, limits and gate that records its own calls (for reads other sessions share). */
+  fork(): MoodleSession {
+    return new MoodleSession(this.site, this.limits, this.listener);
+  }
+
+  /**
+   * Records the calls of a fork (a shared read) as this session's too, once however often its answer
+   * is used; `shared` marks them as sent by another session.
+   */
+  adopt(fork: MoodleSession, shared: boolean): void {
+    if (this.adopted.has(fork)) return;
+    this.adopted.add(fork);
+    for (const call of fork.calls) this.calls.push(shared ? { ...call, shared: true } : call);
+  }
 
   /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
   call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
