@@ -4,11 +4,14 @@ import { ATTEMPT_POLICIES, SCORE_FIELDS, USER_MATCHES, type Assessment, type Con
 import { CheckboxField, Field, formValues, GeneralErrors, numberOrText, SelectField, useSubmit } from '../components/form';
 import { LineItemPicker } from './line-item-picker';
 
-const FIELDS = [
-  'assessmentId', 'speechaceQuizId', 'connectionId', 'lmsCourseId', 'target', 'target.type', 'target.assignmentId', 'target.cmid',
-  'target.component', 'target.itemNumber', 'target.lineItemUrl', 'userMatch', 'scoreField', 'sourceScale', 'sourceScale.min', 'sourceScale.max',
-  'attemptPolicy', 'enabled', 'requireSignedUrl',
-];
+/** The fields the form shows now: a message naming another (e.g. "target.type: …") goes to the form's general errors, not to a field that is not there. */
+function shownFields(creating: boolean, targetType: string): string[] {
+  const target = { lineitem: ['target.lineItemUrl'], assign: ['target.type', 'target.assignmentId', 'target.cmid'], activity: ['target.type', 'target.component', 'target.itemNumber', 'target.cmid'] }[targetType] ?? [];
+  return [
+    ...(creating ? ['assessmentId', 'connectionId'] : []), 'speechaceQuizId', 'lmsCourseId', ...target,
+    'userMatch', 'scoreField', 'sourceScale.min', 'sourceScale.max', 'attemptPolicy', 'enabled', 'requireSignedUrl',
+  ];
+}
 
 const USER_MATCH_LABELS: Record<string, string> = { id: 'Moodle user id', idnumber: 'ID number', username: 'User name', email: 'Email address' };
 const LTI_USER_MATCH = [{ value: 'id', label: "The platform's user id" }];
@@ -21,7 +24,7 @@ export function MappingForm(props: { existing: Mapping | null; assessments: Asse
   const targetType = lti ? 'lineitem' : moodleType;
   const [courseId, setCourseId] = useState(String(existing?.lmsCourseId ?? ''));
   const [lineItemUrl, setLineItemUrl] = useState(existing?.target.type === 'lineitem' ? existing.target.lineItemUrl : '');
-  const { errors, busy, submit } = useSubmit<Mapping>(FIELDS);
+  const { errors, busy, submit } = useSubmit<Mapping>(shownFields(!existing, targetType));
   const target = existing?.target.type === 'lineitem' ? undefined : existing?.target;
 
   async function onSubmit(event: Event) {
