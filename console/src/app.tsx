@@ -5,6 +5,7 @@ import type { Me } from './api/types';
 import { AssessmentsPage } from './pages/assessments';
 import { ConnectionsPage } from './pages/connections';
 import { GradesPage } from './pages/grades';
+import { LtiToolPage } from './pages/lti-tool';
 import { MappingsPage } from './pages/mappings';
 import { NotFound } from './pages/not-found';
 import { OverviewPage } from './pages/overview';
@@ -24,6 +25,7 @@ const NAV: { path: string; label: string; adminOnly?: boolean }[] = [
   { path: '/assessments', label: 'Assessments' },
   { path: '/grades', label: 'Grades' },
   { path: '/quarantine', label: 'Quarantine', adminOnly: true },
+  { path: '/lti-tool', label: 'LTI tool', adminOnly: true },
 ];
 
 export function App() {
@@ -105,6 +107,7 @@ function Shell(props: { me: Me }) {
             <Route path={`${BASE}/assessments`} component={AssessmentsPage} />
             <Route path={`${BASE}/grades`} component={GradesPage} />
             <Route path={`${BASE}/quarantine`} component={admin ? QuarantinePage : NotFound} />
+            <Route path={`${BASE}/lti-tool`} component={admin ? LtiToolPage : NotFound} />
             <Route default component={NotFound} />
           </Router>
         </MeContext.Provider>

@@ -42,14 +42,14 @@ export class TargetDto {
 
   @ApiPropertyOptional({ description: 'assign: the assignment instance id (not the cmid)', example: 1 })
   @ValidateIf((t: TargetDto) => t.type === 'assign' || t.assignmentId !== undefined)
-  @IsInt({ message: 'target.assignmentId must be the assignment instance id (an integer)' })
+  @IsInt({ message: 'assignmentId must be the assignment instance id (an integer)' })
   @Min(1)
   @Max(MAX_ID)
   assignmentId?: number;
 
   @ApiPropertyOptional({ description: 'assign and activity (required): the course-module id (cmid) of the activity', example: 2 })
   @ValidateIf((t: TargetDto) => t.type !== 'lineitem' || t.cmid !== undefined)
-  @IsInt({ message: 'target.cmid must be the course-module id (an integer)' })
+  @IsInt({ message: 'cmid must be the course-module id (an integer)' })
   @Min(1)
   @Max(MAX_ID)
   cmid?: number;
@@ -59,13 +59,13 @@ export class TargetDto {
     example: 'https://moodle.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=1',
   })
   @ValidateIf((t: TargetDto) => t.type === 'lineitem' || t.lineItemUrl !== undefined)
-  @IsString({ message: 'target.lineItemUrl must be the line item URL (a string)' })
-  @MaxLength(2000, { message: 'target.lineItemUrl must be at most 2000 characters' })
+  @IsString({ message: 'lineItemUrl must be the line item URL (a string)' })
+  @MaxLength(2000, { message: 'lineItemUrl must be at most 2000 characters' })
   @ValidateBy({
     name: 'isLineItemUrl',
     validator: {
       validate: (value: unknown) => typeof value === 'string' && ltiUrlProblem(value, []) === null,
-      defaultMessage: (args) => `target.lineItemUrl ${(typeof args?.value === 'string' ? ltiUrlProblem(args.value, []) : null) ?? 'must be an http(s) URL'}`,
+      defaultMessage: (args) => `lineItemUrl ${(typeof args?.value === 'string' ? ltiUrlProblem(args.value, []) : null) ?? 'must be an http(s) URL'}`,
     },
   })
   lineItemUrl?: string;
@@ -73,10 +73,10 @@ export class TargetDto {
   @ApiPropertyOptional({ description: 'activity: the module component, e.g. mod_lti', example: 'mod_lti' })
   @ValidateIf((t: TargetDto) => t.type === 'activity' || t.component !== undefined)
   @IsString()
-  @Matches(/^mod_[a-z][a-z0-9_]*$/, { message: 'target.component must be an activity module such as mod_lti' })
+  @Matches(/^mod_[a-z][a-z0-9_]*$/, { message: 'component must be an activity module such as mod_lti' })
   @NotEquals('mod_assign', {
     message:
-      'target.component mod_assign is refused: Moodle replaces assignment grades written with core_grades_update_grades; use {"type":"assign","assignmentId","cmid"}',
+      'component mod_assign is refused: Moodle replaces assignment grades written with core_grades_update_grades; use {"type":"assign","assignmentId","cmid"}',
   })
   component?: string;
 

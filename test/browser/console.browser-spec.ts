@@ -68,7 +68,7 @@ describe('the admin console in a browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     expect(await page.evaluate(() => [Object.keys(localStorage).length, document.cookie])).toEqual([0, '']);
     expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([ADMIN_TOKEN]);
-    for (const name of ['Overview', 'Syncs', 'Mappings', 'Connections', 'Assessments', 'Grades', 'Quarantine']) await nav(name).waitFor();
+    for (const name of ['Overview', 'Syncs', 'Mappings', 'Connections', 'Assessments', 'Grades', 'Quarantine', 'LTI tool']) await nav(name).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
 
     // Tab from Sign out reaches the navigation; Enter opens the page and puts focus on its content.
@@ -378,6 +378,7 @@ describe('the admin console in a browser', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
       expect(await nav('Quarantine').count()).toBe(0);
+      expect(await nav('LTI tool').count()).toBe(0);
       await page.getByRole('link', { name: /^synced \d+$/ }).waitFor();
       await screenshots(page, 'viewer-01-overview');
 

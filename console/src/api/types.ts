@@ -65,7 +65,7 @@ export interface SyncSummary {
 export type MoodleTarget =
   | { type: 'assign'; assignmentId: number; cmid: number }
   | { type: 'activity'; component: string; cmid: number; itemNumber: number };
-/** lti-ags connections: a line item. The console shows these but does not edit them yet. */
+/** lti-ags connections: a line item (its URL as the platform gives it). */
 export type MappingTarget = MoodleTarget | { type: 'lineitem'; lineItemUrl: string };
 
 export const USER_MATCHES = ['id', 'idnumber', 'username', 'email'] as const;
@@ -97,6 +97,34 @@ export interface Connection {
   rateLimitPerSecond: number | null;
   maxConcurrency: number | null;
   enabled: boolean;
+  /** lti-ags only (audience: the stored one, else the token URL). */
+  issuer?: string | null;
+  clientId?: string | null;
+  deploymentId?: string | null;
+  tokenUrl?: string | null;
+  audience?: string | null;
+}
+
+/** GET /connections/:id/lineitems: what a line-item mapping can target. */
+export interface LineItem {
+  lineItemUrl: string;
+  label: string;
+  scoreMaximum: number;
+  resourceLinkId?: string;
+}
+
+export interface ToolKey {
+  kid: string;
+  createdAt: string;
+  current: boolean;
+}
+
+/** GET /lti/tool: what an LTI platform needs to trust the tool. */
+export interface LtiTool {
+  publicKeyPem: string;
+  jwksUrl: string;
+  kid: string;
+  keys: ToolKey[];
 }
 
 export interface AssessmentKey {

@@ -17,7 +17,7 @@ interface KindForm {
 
 const KINDS: Record<string, KindForm> = {
   moodle: {
-    label: 'Moodle (web services)',
+    label: 'Moodle web services',
     fields: ['baseUrl', 'token'],
     Fields: ({ existing, errors }) => (
       <>
@@ -38,7 +38,37 @@ const KINDS: Record<string, KindForm> = {
       return body;
     },
   },
+  'lti-ags': {
+    label: 'LTI 1.3 Advantage (AGS)',
+    fields: ['issuer', 'clientId', 'deploymentId', 'tokenUrl', 'audience'],
+    Fields: ({ existing, errors }) => (
+      <>
+        <Field label="Issuer" name="issuer" errors={errors} hint="The platform's issuer (Moodle: its wwwroot, e.g. https://moodle.example.edu)" input={{ type: 'url', defaultValue: existing?.issuer ?? '', required: true }} />
+        <Field label="Client ID" name="clientId" errors={errors} hint="The client id the platform shows for the tool" input={{ defaultValue: existing?.clientId ?? '', required: true, autoComplete: 'off' }} />
+        <Field label="Deployment ID" name="deploymentId" errors={errors} hint="The deployment id the platform shows (Moodle: the tool type id)" input={{ defaultValue: existing?.deploymentId ?? '', required: true, autoComplete: 'off' }} />
+        <Field label="Token URL" name="tokenUrl" errors={errors} hint="The platform's access token URL (Moodle: {wwwroot}/mod/lti/token.php)" input={{ type: 'url', defaultValue: existing?.tokenUrl ?? '', required: true }} />
+        <Field label="Audience" name="audience" errors={errors} hint="Optional: the client assertion's aud, when the platform wants another than the token URL" input={{ defaultValue: explicitAudience(existing) }} />
+      </>
+    ),
+    body: (values, existing) => {
+      const body: Record<string, unknown> = {};
+      for (const field of ['issuer', 'clientId', 'deploymentId', 'tokenUrl'] as const) {
+        const value = values[field] ?? '';
+        if (!existing || value !== existing[field]) body[field] = value;
+      }
+      const audience = (values.audience ?? '').trim();
+      // Empty means "the token URL": a new connection leaves it out, an edit clears a stored one.
+      if (audience !== '' && audience !== explicitAudience(existing)) body.audience = audience;
+      else if (audience === '' && existing && explicitAudience(existing) !== '') body.audience = null;
+      return body;
+    },
+  },
 };
+
+/** The audience the admin set; the API shows the token URL when none was set. */
+function explicitAudience(existing: Connection | null): string {
+  return existing?.audience && existing.audience !== existing.tokenUrl ? existing.audience : '';
+}
 
 const COMMON_FIELDS = ['name', 'kind', 'rateLimitPerSecond', 'maxConcurrency', 'enabled'];
 

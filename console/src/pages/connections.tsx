@@ -67,7 +67,7 @@ export function ConnectionsPage() {
                 <td>{c.name}</td>
                 <td>{c.kind}</td>
                 <td>{c.baseUrl}</td>
-                <td>{c.hasToken ? 'stored' : 'missing'}</td>
+                <td>{c.kind === 'lti-ags' ? 'none: the LTI tool key signs' : c.hasToken ? 'stored' : 'missing'}</td>
                 <td>
                   {c.rateLimitPerSecond ?? 'default'}/s, {c.maxConcurrency ?? 'default'} at once
                 </td>

@@ -84,7 +84,7 @@ export function MappingsPage() {
                   <td>{m.enabled ? 'yes' : 'no'}</td>
                   {admin && (
                     <td class="actions">
-                      {m.target.type !== 'lineitem' && <button type="button" aria-label={`Edit mapping ${name}`} onClick={() => setEditing(m)}>Edit</button>}
+                      <button type="button" aria-label={`Edit mapping ${name}`} onClick={() => setEditing(m)}>Edit</button>
                       <button type="button" aria-label={`${m.enabled ? 'Disable' : 'Enable'} mapping ${name}`} onClick={() => void toggle(m)}>{m.enabled ? 'Disable' : 'Enable'}</button>
                       <button type="button" aria-label={`Callback URL of mapping ${name}`} onClick={() => setUrlFor(m)}>Callback URL</button>
                     </td>
