@@ -105,7 +105,7 @@ runBench('bench:chaos', (postS + timeoutS + 300) * 1000, async (cleanup) => {
     SIGNING_KEY: newEncryptionKey(),
     LOG_LEVEL: 'warn',
     CALLBACK_RATE_LIMIT_PER_MIN: String(1_000_000_000),
-    NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=16', // as start:prod and the Docker image
+    NODE_OPTIONS: '--max-old-space-size=192 --max-semi-space-size=8', // as start:prod and the Docker image
   };
   const services: ChildServer[] = [];
   cleanup.add('services', async () => {

@@ -5,7 +5,7 @@ import { newAdminToken, newEncryptionKey } from './grade-sync-setup';
 import { ChildServer, startService } from './processes';
 
 /** What `npm run start:prod` and the Dockerfile set when NODE_OPTIONS is not set. */
-const START_PROD_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=16';
+const START_PROD_NODE_OPTIONS = '--max-old-space-size=192 --max-semi-space-size=8';
 
 /**
  * Starts the real service (`node dist/src/main.js`) on the bench's own database and key prefix,
