@@ -1,4 +1,5 @@
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
+import { readStart } from '../answer-start';
 import { CallGate } from '../lms-call.limiter';
 import { LmsCallListener } from '../moodle/moodle.client';
 import { LmsError } from '../moodle/moodle-errors';
@@ -148,16 +149,4 @@ function toLmsError(error: unknown, timeoutMs: number): LmsError {
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return new AgsError('transient', 'timeout', `the platform did not answer within ${timeoutMs} ms`);
   const detail = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
   return new AgsError('transient', 'network', `could not reach the platform (no HTTP answer): ${detail}`);
-}
-
-async function readStart(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    chunks.push(chunk as Uint8Array);
-    size += (chunk as Uint8Array).byteLength;
-    if (size >= limit) break;
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit));
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { baseUrlProblem, parseAllowedHosts } from '../lms-base-url';
+import { readStart } from '../answer-start';
 import { CallGate } from '../lms-call.limiter';
 import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
 import { FailureKind, LmsError } from './moodle-errors';
@@ -491,19 +492,6 @@ async function readLimited(response: Response, limit: number, overLimit: () => E
     chunks.push(chunk as Uint8Array);
   }
   return new TextDecoder().decode(Buffer.concat(chunks, size));
-}
-
-/** The first `limit` bytes of the answer (or all of it, if shorter); the rest is not downloaded. */
-async function readStart(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    chunks.push(chunk as Uint8Array);
-    size += (chunk as Uint8Array).byteLength;
-    if (size >= limit) break;
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks, size).subarray(0, limit));
 }
 
 function invalidShape(wsfunction: string, expected: string): LmsError {
