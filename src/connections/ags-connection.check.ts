@@ -4,7 +4,7 @@ import { REQUIRED_AGS_SCOPES } from '../lms/lti-ags/ags.types';
 import { LineItemChecker } from '../lms/lti-ags/line-item.checker';
 import { LmsError } from '../lms/moodle/moodle-errors';
 import { MappingEntity } from '../mappings/mapping.entity';
-import { CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
+import { blankCheckReport, CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
 import { ConnectionEntity } from './connection.entity';
 
 /** Codes of a failure to reach the platform at all (as opposed to a refusal). */
@@ -20,20 +20,8 @@ export class AgsConnectionCheck {
 
   async run(connection: ConnectionEntity, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
     const report: ConnectionCheckView = {
-      connectionId: connection.id,
-      checkedAt: new Date(),
-      ok: false,
-      reachable: false,
-      tokenValid: null,
-      siteName: null,
-      release: null,
-      username: null,
-      functions: { required: [], missing: null, recommended: [], recommendedMissing: null },
+      ...blankCheckReport(connection.id, { required: [], missing: null, recommended: [], recommendedMissing: null }),
       scopes: { required: [...REQUIRED_AGS_SCOPES], granted: null, missing: null },
-      missingCapabilities: null,
-      problems: [],
-      warnings: [],
-      mappings: [],
     };
     const session = this.ags.session(connection);
     try {

@@ -88,3 +88,22 @@ export class ConnectionCheckView {
   @ApiProperty({ type: [CheckProblemView], description: 'What does not stop grades now (e.g. a capability needed only for hidden courses): does not make the report fail' }) warnings!: CheckProblemView[];
   @ApiProperty({ type: [MappingCheckView], description: "Every mapping on this connection, checked against Moodle" }) mappings!: MappingCheckView[];
 }
+
+/** A report before anything was found: not reached, nothing listed; each kind of connection fills it in. */
+export function blankCheckReport(connectionId: string, functions: CheckFunctionsView): ConnectionCheckView {
+  return {
+    connectionId,
+    checkedAt: new Date(),
+    ok: false,
+    reachable: false,
+    tokenValid: null,
+    siteName: null,
+    release: null,
+    username: null,
+    functions,
+    missingCapabilities: null,
+    problems: [],
+    warnings: [],
+    mappings: [],
+  };
+}

@@ -17,7 +17,7 @@ import {
   TargetInspection,
   TargetProblem,
 } from '../mappings/mapping-target.validator';
-import { CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
+import { blankCheckReport, CheckProblemView, ConnectionCheckView, MappingCheckView } from './connection-check.dto';
 import { ConnectionEntity } from './connection.entity';
 import { ConnectionsService } from './connections.service';
 import { AgsConnectionCheck } from './ags-connection.check';
@@ -60,21 +60,7 @@ export class ConnectionCheckService {
   }
 
   private emptyReport(connectionId: string): ConnectionCheckView {
-    return {
-      connectionId,
-      checkedAt: new Date(),
-      ok: false,
-      reachable: false,
-      tokenValid: null,
-      siteName: null,
-      release: null,
-      username: null,
-      functions: { required: [...REQUIRED_FUNCTIONS], missing: null, recommended: [...RECOMMENDED_FUNCTIONS], recommendedMissing: null },
-      missingCapabilities: null,
-      problems: [],
-      warnings: [],
-      mappings: [],
-    };
+    return blankCheckReport(connectionId, { required: [...REQUIRED_FUNCTIONS], missing: null, recommended: [...RECOMMENDED_FUNCTIONS], recommendedMissing: null });
   }
 
   private async run(lms: MoodleSession, baseUrl: string, connectionId: string, mappings: MappingEntity[]): Promise<ConnectionCheckView> {
