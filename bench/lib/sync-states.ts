@@ -23,3 +23,9 @@ export function formatStates(c: StateCounts): string {
     .map(([state, n]) => `${state} ${n}`)
     .join(', ') || 'none';
 }
+
+/** What the attempts' recorded LMS calls weigh: their JSON text, in all and per attempt. */
+export async function attemptCallsSize(db: Client): Promise<{ attempts: number; bytes: number }> {
+  const { rows } = await db.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(octet_length(calls::text)) AS bytes FROM sync_attempts');
+  return { attempts: Number(rows[0]!.n), bytes: Number(rows[0]!.bytes ?? 0) };
+}

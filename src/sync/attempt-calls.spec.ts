@@ -28,4 +28,18 @@ describe('callsForStudent', () => {
     expect(callsForStudent([read, write1, write2], 6).map((c) => c.function)).toEqual(['gradereport_user_get_grade_items', 'mod_assign_save_grades']);
     expect(callsForStudent([read, write1], undefined)).toEqual([read]);
   });
+
+  it("keeps of an answer about many students only the student's own part, or what says they are absent", () => {
+    const roster = {
+      ...call('core_enrol_get_enrolled_users', { courseid: '2' }),
+      body: '[{"id":4},{"id":5},{"id":6}]',
+      studentParts: { byUser: new Map([[4, '{"id":4}'], [5, '{"id":5}']]), absent: '(not in the answer)' },
+    };
+    const { studentParts: _parts, ...stored } = roster;
+    expect(callsForStudent([roster], 5)).toEqual([{ ...stored, body: '{"id":5}', studentPart: true }]);
+    expect(callsForStudent([roster], 7)).toEqual([{ ...stored, body: '(not in the answer)', studentPart: true }]);
+    expect(callsForStudent([roster], undefined)).toEqual([{ ...stored, body: '(not in the answer)', studentPart: true }]);
+    // What is stored is plain JSON: the in-memory parts never reach the database.
+    expect(JSON.stringify(callsForStudent([roster, write1], 4))).not.toContain('studentParts');
+  });
 });

@@ -6,9 +6,10 @@ const ENTRY_USER = /^grades\[(\d+)\]\[(studentid|userid)\]$/;
 
 /**
  * A batched attempt's LMS calls as one student's attempt record keeps them: every call, except
- * that a grade-writing call keeps only this student's entry, and one that did not carry it is
- * left out. A claim of 500 syncs would otherwise store all 500 entries of every write call with
- * each of the 500 attempts.
+ * that a grade-writing call keeps only this student's entry (one that did not carry it is left
+ * out), and an answer about many students keeps only this student's part. A claim of 500 syncs
+ * would otherwise store all 500 entries of every write call, and the start of every course-wide
+ * answer (other students' grades), with each of the 500 attempts.
  */
 export function callsForStudent(calls: readonly RecordedLmsCall[], lmsUserId: number | undefined): RecordedLmsCall[] {
   return studentCallsOf(calls)(lmsUserId);
@@ -34,16 +35,24 @@ export function studentCallsOf(calls: readonly RecordedLmsCall[]): (lmsUserId: n
     const kept: RecordedLmsCall[] = [];
     for (const { call, keys, common, byUser } of indexed) {
       if (keys === null) {
-        kept.push(call);
+        kept.push(studentView(call, lmsUserId));
         continue;
       }
       const mine = lmsUserId === undefined ? undefined : byUser.get(String(lmsUserId));
       if (!mine) continue;
       const positions = [...common, ...mine].sort((a, b) => a - b);
-      kept.push({ ...call, params: Object.fromEntries(positions.map((i) => [keys[i]!, call.params[keys[i]!]!])) });
+      kept.push({ ...studentView(call, lmsUserId), params: Object.fromEntries(positions.map((i) => [keys[i]!, call.params[keys[i]!]!])) });
     }
     return kept;
   };
+}
+
+/** The call with `body` cut to this student's part when the answer was about many students. */
+function studentView(call: RecordedLmsCall, lmsUserId: number | undefined): RecordedLmsCall {
+  const { studentParts, ...stored } = call;
+  if (!studentParts) return stored;
+  const part = lmsUserId === undefined ? undefined : studentParts.byUser.get(lmsUserId);
+  return { ...stored, body: part ?? studentParts.absent, studentPart: true };
 }
 
 function indexCall(call: RecordedLmsCall): IndexedCall {

@@ -18,6 +18,21 @@ export interface RecordedLmsCall {
    * every attempt that relied on them, not only with the one that sent them.
    */
   shared?: true;
+  /**
+   * `body` is this student's part of an answer about many students (a roster, a course-wide grade
+   * report, an assignment's grades), not the start of the answer.
+   */
+  studentPart?: true;
+  /** In memory only, never stored: each student's part of such an answer (see attempt-calls.ts). */
+  studentParts?: StudentParts;
+}
+
+/** An answer about many students, cut into the part each student's attempt records. */
+export interface StudentParts {
+  /** By LMS user id: the student's part of the answer (JSON, cut like any recorded body). */
+  byUser: ReadonlyMap<number, string>;
+  /** Recorded for a student the answer does not mention. */
+  absent: string;
 }
 
 /** One try at a sync: what we decided, and every LMS call with its answer. */

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { RivalAttempt } from './attempt-policy';
 import { ATTEMPT_POLICY } from './sync-outcome';
-import { RecordedLmsCall, SyncAttemptEntity } from './sync-attempt.entity';
+import { RecordedLmsCall } from './sync-attempt.entity';
 import { SyncOutcome } from './sync-outcome';
 import { SyncEntity, SyncState } from './sync.entity';
 
@@ -260,17 +260,21 @@ export class SyncRepository {
       const applied = new Set(rows.map((r) => r.id));
       const recorded = finishes.filter(({ sync }) => applied.has(sync.id));
       if (recorded.length > 0) {
-        await tx.getRepository(SyncAttemptEntity).insert(
-          recorded.map(({ sync, attempt }) => ({
-            syncId: sync.id,
-            number: sync.attemptCount,
-            outcome: attempt.outcome,
-            reason: attempt.reason,
-            errorCode: attempt.errorCode,
-            calls: attempt.calls,
-            startedAt: attempt.startedAt,
-            finishedAt,
-          })),
+        // One JSON parameter rather than TypeORM's insert: a read-back settles thousands of attempts at once.
+        const attempts = recorded.map(({ sync, attempt }) => ({
+          sync_id: sync.id,
+          number: sync.attemptCount,
+          outcome: attempt.outcome,
+          reason: attempt.reason,
+          error_code: attempt.errorCode,
+          calls: attempt.calls,
+          started_at: attempt.startedAt.toISOString(),
+        }));
+        await tx.query(
+          `INSERT INTO sync_attempts (sync_id, number, outcome, reason, error_code, calls, started_at, finished_at)
+           SELECT v.sync_id, v.number, v.outcome, v.reason, v.error_code, v.calls, v.started_at, $2
+             FROM jsonb_to_recordset($1::jsonb) AS v(sync_id uuid, number integer, outcome text, reason text, error_code text, calls jsonb, started_at timestamptz)`,
+          [JSON.stringify(attempts), finishedAt.toISOString()],
         );
       }
       return applied;

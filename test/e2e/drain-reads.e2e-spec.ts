@@ -112,7 +112,7 @@ describe('drain reads', () => {
     // Moodle was asked once for the course's roster and once for its grade report after the writes …
     expect(ctx.sim.callsTo('core_enrol_get_enrolled_users')).toHaveLength(1);
     expect(ctx.sim.calls.filter(courseWide)).toHaveLength(1);
-    interface Call { function: string; params: Record<string, string>; shared?: boolean }
+    interface Call { function: string; params: Record<string, string>; body: string | null; shared?: boolean; studentPart?: boolean }
     const sharedBy = new Map<string, number>();
     let attemptsWithRoster = 0;
     for (const final of finals) {
@@ -122,6 +122,14 @@ describe('drain reads', () => {
       const write = calls.findIndex((c) => c.function === 'mod_assign_save_grades');
       const readBack = calls.findIndex((c) => c.function === 'gradereport_user_get_grade_items' && c.params.userid === '0');
       expect({ sync: final.id, write: write > -1, readBackAfterWrite: readBack > write }).toEqual({ sync: final.id, write: true, readBackAfterWrite: true });
+      // Answers about the whole course are recorded as this student's part only, never other students' grades.
+      const ownPart = (c: Call) => ({ function: c.function, studentPart: c.studentPart, userId: Number((JSON.parse(c.body!) as { userid?: number; id?: number }).userid ?? (JSON.parse(c.body!) as { id?: number }).id) });
+      for (const c of calls.filter((x) => x.function === 'core_enrol_get_enrolled_users' || (x.function === 'gradereport_user_get_grade_items' && x.params.userid === '0'))) {
+        expect(ownPart(c)).toEqual({ function: c.function, studentPart: true, userId: final.lmsUserId });
+      }
+      const readBackItems = (JSON.parse(calls[readBack]!.body!) as { gradeitems: { itemtype: string; graderaw: number | null }[] }).gradeitems;
+      expect(readBackItems.every((i) => i.itemtype === 'mod')).toBe(true);
+      expect(readBackItems.some((i) => i.graderaw === final.grade)).toBe(true);
       const rosterCalls = calls.filter((c) => c.function === 'core_enrol_get_enrolled_users').length;
       expect(rosterCalls).toBeLessThanOrEqual(1);
       attemptsWithRoster += rosterCalls;

@@ -569,6 +569,7 @@ export class MoodleSimulator {
         }
         await this.sleep(this.latencyMs);
         this.sendAnswer(res, answer, json);
+        call.answeredAt = Date.now();
       } finally {
         this.admission.release();
       }

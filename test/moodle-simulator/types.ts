@@ -61,6 +61,8 @@ export interface SimCall {
   params: Record<string, string>;
   /** Date.now() when the call was admitted (after any rate-limit wait). */
   at: number;
+  /** Date.now() when the answer was sent (absent while the call runs, and for faults). */
+  answeredAt?: number;
   /** Set when the call was answered by an injected fault or setDown(). */
   fault?: SimFault['kind'] | 'down';
 }

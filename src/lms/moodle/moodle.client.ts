@@ -3,10 +3,11 @@ import { AppConfig } from '../../config/app-config';
 import { baseUrlProblem, parseAllowedHosts } from '../lms-base-url';
 import { readStart } from '../answer-start';
 import { CallGate } from '../lms-call.limiter';
-import { RecordedLmsCall } from '../../sync/sync-attempt.entity';
+import { RecordedLmsCall, StudentParts } from '../../sync/sync-attempt.entity';
 import { FailureKind, LmsError } from './moodle-errors';
 import { FormValue, toMoodleForm } from './moodle-form';
 import { StreamedAnswer, StreamedArrayReader } from './streamed-array.reader';
+import { ABSENT, CutBody, partsOfAssignGrades, partsOfElements, partsOfOneReport, reportPart } from './student-parts';
 import {
   ActivityGradeInput,
   AssignGradeInput,
@@ -30,6 +31,12 @@ const RECORDED_BODY_LIMIT = 2000;
 const ERROR_PAGE_LIMIT = 64 * 1024;
 /** Site info is a few kB (its function list); anything far bigger is not Moodle. */
 const SITE_INFO_ANSWER_LIMIT = 1024 * 1024;
+
+/** How a streamed answer's elements are cut into students' parts (see StudentParts). */
+interface ElementParts {
+  of: (element: unknown, cut: CutBody) => [number, string] | null;
+  absent: string;
+}
 
 /** How much and how long one session may read from Moodle (README "Outbound calls"). */
 export interface SessionLimits {
@@ -126,54 +133,85 @@ export class MoodleSession {
     for (const call of fork.calls) this.calls.push(shared ? { ...call, shared: true } : call);
   }
 
-  /** Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError. */
-  call<T>(wsfunction: string, params: Record<string, FormValue> = {}): Promise<T> {
+  /**
+   * Calls one web-service function; Moodle's errors (sent with HTTP 200) are thrown as LmsError.
+   * `partsOf` cuts an answer about many students into the part each student's attempt records.
+   */
+  call<T>(wsfunction: string, params: Record<string, FormValue> = {}, partsOf?: (answer: unknown, cut: CutBody) => StudentParts | undefined): Promise<T> {
     const limit = wsfunction === 'core_webservice_get_site_info' ? Math.min(SITE_INFO_ANSWER_LIMIT, this.limits.answerBytes) : this.limits.answerBytes;
-    return this.send(wsfunction, params, (response, record) => this.readWhole<T>(wsfunction, response, record, limit));
+    return this.send(wsfunction, params, async (response, record) => {
+      const answer = await this.readWhole<T>(wsfunction, response, record, limit);
+      if (partsOf) record.studentParts = partsOf(answer, this.cutBody);
+      return answer;
+    });
   }
+
+  /** Cuts an answer or a student's part of it as it is stored with an attempt. */
+  private readonly cutBody: CutBody = (text) => this.recordable(text);
 
   /**
    * Like call(), for an answer `{"<key>":[…],…}` that may be tens of MB: each element of the array
    * goes to `onElement` as it arrives (StreamedArrayReader), and the rest of the object is returned.
    */
-  callStreamed(wsfunction: string, params: Record<string, FormValue>, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
+  callStreamed(
+    wsfunction: string,
+    params: Record<string, FormValue>,
+    key: string,
+    onElement: (element: unknown) => void,
+    parts?: ElementParts,
+  ): Promise<Record<string, unknown>> {
     return this.send(wsfunction, params, async (response, record) => {
-      // Only a 200 can be the answer; anything else is read whole and refused as call() refuses it.
-      if (response.status !== 200) return this.readWhole<Record<string, unknown>>(wsfunction, response, record, this.limits.answerBytes);
-      const reader = new StreamedArrayReader(key, onElement);
-      const decoder = new TextDecoder();
-      const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
-      let head = '';
-      const take = (text: string) => {
-        if (head.length < headLimit) head += text.slice(0, headLimit - head.length + 1);
-        reader.push(text);
-      };
-      let end: StreamedAnswer;
-      let received = 0;
-      try {
-        if (response.body) {
-          for await (const chunk of response.body) {
-            received += (chunk as Uint8Array).byteLength;
-            if (received > this.limits.reportBytes) throw tooLarge(wsfunction, this.limits.reportBytes, 'LMS_MAX_REPORT_BYTES');
-            take(decoder.decode(chunk as Uint8Array, { stream: true }));
-            // One student's report (or an answer that is not the streamed shape) is held whole: it has the ordinary limit.
-            if (reader.held > this.limits.answerBytes) throw tooLarge(wsfunction, this.limits.answerBytes, 'LMS_MAX_ANSWER_BYTES (one element)');
+      const byUser = new Map<number, string>();
+      const visit = parts
+        ? (element: unknown) => {
+            onElement(element);
+            const part = parts.of(element, this.cutBody);
+            if (part) byUser.set(part[0], part[1]);
           }
-        }
-        take(decoder.decode());
-        end = reader.end();
-      } catch (error) {
-        throw error instanceof SyntaxError ? notJson(response.headers.get('content-type'), head) : error;
-      } finally {
-        record.body = this.recordable(head);
-      }
-      if (end.streamed) return end.rest;
-      const whole = parseAnswer<Record<string, unknown> | null>(wsfunction, response.status, response.headers.get('content-type'), end.text);
-      const elements = whole?.[key];
-      if (!Array.isArray(elements)) throw invalidShape(wsfunction, key);
-      for (const element of elements) onElement(element);
-      return whole!;
+        : onElement;
+      const answer = await this.readStreamed(wsfunction, response, record, key, visit);
+      // Only a whole answer: a student a broken answer did not reach is not "absent" from it.
+      if (parts) record.studentParts = { byUser, absent: parts.absent };
+      return answer;
     });
+  }
+
+  private async readStreamed(wsfunction: string, response: Response, record: RecordedLmsCall, key: string, onElement: (element: unknown) => void): Promise<Record<string, unknown>> {
+    // Only a 200 can be the answer; anything else is read whole and refused as call() refuses it.
+    if (response.status !== 200) return this.readWhole<Record<string, unknown>>(wsfunction, response, record, this.limits.answerBytes);
+    const reader = new StreamedArrayReader(key, onElement);
+    const decoder = new TextDecoder();
+    const headLimit = RECORDED_BODY_LIMIT + this.site.token.length;
+    let head = '';
+    const take = (text: string) => {
+      if (head.length < headLimit) head += text.slice(0, headLimit - head.length + 1);
+      reader.push(text);
+    };
+    let end: StreamedAnswer;
+    let received = 0;
+    try {
+      if (response.body) {
+        for await (const chunk of response.body) {
+          received += (chunk as Uint8Array).byteLength;
+          if (received > this.limits.reportBytes) throw tooLarge(wsfunction, this.limits.reportBytes, 'LMS_MAX_REPORT_BYTES');
+          take(decoder.decode(chunk as Uint8Array, { stream: true }));
+          // One student's report (or an answer that is not the streamed shape) is held whole: it has the ordinary limit.
+          if (reader.held > this.limits.answerBytes) throw tooLarge(wsfunction, this.limits.answerBytes, 'LMS_MAX_ANSWER_BYTES (one element)');
+        }
+      }
+      take(decoder.decode());
+      end = reader.end();
+    } catch (error) {
+      throw error instanceof SyntaxError ? notJson(response.headers.get('content-type'), head) : error;
+    } finally {
+      record.body = this.recordable(head);
+    }
+    if (end.streamed) return end.rest;
+    const whole = parseAnswer<Record<string, unknown> | null>(wsfunction, response.status, response.headers.get('content-type'), end.text);
+    const elements = whole?.[key];
+    if (!Array.isArray(elements)) throw invalidShape(wsfunction, key);
+    for (const element of elements) onElement(element);
+    return whole!;
   }
 
   private async readWhole<T>(wsfunction: string, response: Response, record: RecordedLmsCall, limit: number): Promise<T> {
@@ -271,7 +309,7 @@ export class MoodleSession {
   }
 
   async getUsersByField(field: 'id' | 'idnumber' | 'username' | 'email', values: string[]): Promise<MoodleUser[]> {
-    const users = await this.call<unknown>('core_user_get_users_by_field', { field, values });
+    const users = await this.call<unknown>('core_user_get_users_by_field', { field, values }, (answer, cut) => partsOfElements(answer, 'id', ABSENT.users, cut));
     if (!Array.isArray(users)) throw invalidShape('core_user_get_users_by_field', 'an array of users');
     return users as MoodleUser[];
   }
@@ -284,7 +322,7 @@ export class MoodleSession {
         { name: 'onlyactive', value: 1 },
         { name: 'userfields', value: 'id' },
       ],
-    });
+    }, (answer, cut) => partsOfElements(answer, 'id', ABSENT.enrolled, cut));
     if (!Array.isArray(users)) throw invalidShape('core_enrol_get_enrolled_users', 'an array of users');
     return (users as { id: number }[]).map((u) => Number(u.id));
   }
@@ -297,14 +335,17 @@ export class MoodleSession {
         { name: 'onlyactive', value: 1 },
         { name: 'userfields', value: 'id,email' },
       ],
-    });
+    }, (answer, cut) => partsOfElements(answer, 'id', ABSENT.enrolled, cut));
     if (!Array.isArray(users)) throw invalidShape('core_enrol_get_enrolled_users', 'an array of users');
     return (users as { id: number; email?: string }[]).map((u) => ({ id: Number(u.id), email: String(u.email ?? '') }));
   }
 
   /** The grade items one user sees in a course, with their range, locks, overrides and raw grades. */
   async getUserGradeItems(courseId: number, userId: number): Promise<MoodleUserGrades> {
-    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId });
+    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId }, (answer, cut) => {
+      const own = (answer as { usergrades?: MoodleUserGrades[] } | null)?.usergrades?.find((g) => Number(g?.userid) === userId);
+      return own && Array.isArray(own.gradeitems) ? partsOfOneReport(own, cut) : undefined;
+    });
     const grades = answer?.usergrades?.find((g) => Number(g.userid) === userId);
     if (!grades || !Array.isArray(grades.gradeitems)) throw invalidShape('gradereport_user_get_grade_items', 'usergrades for the user');
     return grades;
@@ -321,7 +362,7 @@ export class MoodleSession {
         throw invalidShape('gradereport_user_get_grade_items', 'usergrades with gradeitems');
       }
       visit(report as MoodleUserGrades);
-    });
+    }, { of: (report, cut) => [Number((report as MoodleUserGrades).userid), reportPart(report as MoodleUserGrades, cut)], absent: ABSENT.report });
   }
 
   /**
@@ -334,7 +375,7 @@ export class MoodleSession {
     const answer = await this.call<{
       assignments?: { assignmentid: number; grades?: { userid: number; attemptnumber?: number; grade: string | number | null }[] }[];
       warnings?: { itemid?: number; warningcode?: string }[];
-    }>('mod_assign_get_grades', { assignmentids: [assignmentId] });
+    }>('mod_assign_get_grades', { assignmentids: [assignmentId] }, partsOfAssignGrades);
     if (!answer || typeof answer !== 'object' || !Array.isArray(answer.assignments)) throw invalidShape('mod_assign_get_grades', 'an object with assignments');
     const listed = answer.assignments.find((a) => Number(a.assignmentid) === assignmentId);
     const grades = new Map<number, number | null>();
