@@ -30,7 +30,7 @@ import { formatMb, MemorySampler } from './lib/memory';
 import { postCallbacks } from './lib/post-callbacks';
 import { ChildServer, ensureBuilt } from './lib/processes';
 import { startGradeSyncService } from './lib/grade-sync-service';
-import { attemptCallsSize, countSyncStates, formatStates, StateCounts } from './lib/sync-states';
+import { attemptCallsSize, attemptOutcomes, countSyncStates, formatStates, StateCounts } from './lib/sync-states';
 import { SimulatorProcess } from './lib/simulator-process';
 import { markdownTable, verdict } from './lib/table';
 
@@ -170,6 +170,7 @@ runBench('bench:drain', (timeoutS + 600) * 1000, async (cleanup) => {
   const died = service.unexpectedExit();
   await service.stop();
   const recorded = await attemptCallsSize(db);
+  const outcomes = await attemptOutcomes(db);
 
   const calls: SimCall[] = await sim.calls();
   const drainStats = await sim.stats();
@@ -202,6 +203,7 @@ runBench('bench:drain', (timeoutS + 600) * 1000, async (cleanup) => {
   console.log(`  syncs: ${formatStates(counts)} (${counts.total} of ${posted.accepted} accepted)`);
   console.log(`  grades held by the Moodle simulator: ${gradesInMoodle} of ${N}`);
   console.log(`  attempts recorded: ${recorded.attempts}; their LMS calls ${formatMb(recorded.bytes / 1024 / 1024)} of JSON (${(recorded.bytes / Math.max(1, recorded.attempts) / 1024).toFixed(1)} KB per attempt)`);
+  console.log(`  attempts by outcome: ${outcomes}`);
   if (died) console.log(`\n  THE SERVICE DIED DURING THE RUN: ${died}\n`);
   const notDrained = died ? `NOT DRAINED: the service died after ${seconds(drainMs)}` : `NOT DRAINED within ${timeoutS} s`;
   console.log(`  drain time (first post → every sync final): ${doneAt ? seconds(drainMs) : `${notDrained} (${counts.open} still open)`}`);

@@ -29,3 +29,11 @@ export async function attemptCallsSize(db: Client): Promise<{ attempts: number; 
   const { rows } = await db.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(octet_length(calls::text)) AS bytes FROM sync_attempts');
   return { attempts: Number(rows[0]!.n), bytes: Number(rows[0]!.bytes ?? 0) };
 }
+
+/** Attempts by outcome and error code, most first: retries and their causes. */
+export async function attemptOutcomes(db: Client): Promise<string> {
+  const { rows } = await db.query<{ outcome: string; error_code: string | null; n: string; reason: string | null }>(
+    `SELECT outcome, error_code, count(*) AS n, min(reason) AS reason FROM sync_attempts GROUP BY outcome, error_code ORDER BY count(*) DESC`,
+  );
+  return rows.map((r) => `${r.outcome}${r.error_code ? ` (${r.error_code})` : ''} ${r.n}${r.outcome === 'synced' ? '' : `: ${String(r.reason ?? '').slice(0, 160)}`}`).join('; ') || 'none';
+}

@@ -47,6 +47,27 @@ describe('per-connection LMS limits', () => {
     expect(order).toEqual(['fence', 'call']);
   });
 
+  it('gives the slots to the callers of a process in the order they asked, past one that gave up', async () => {
+    const limiter = ctx.t.app.get(LmsCallLimiter);
+    const limits = { perSecond: 1000, concurrency: 1 };
+    const order: string[] = [];
+    const work = (name: string) => async () => {
+      order.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    };
+    const runs: Promise<unknown>[] = [];
+    runs.push(limiter.gate('line-test', limits).run(work('first')));
+    const impatient = limiter.gate('line-test', limits, { maxWaitMs: 10 }).run(work('impatient'));
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      runs.push(limiter.gate('line-test', limits, { maxWaitMs: 10_000 }).run(work(name)));
+    }
+    await expect(impatient).rejects.toMatchObject({ code: 'lms_busy' });
+    await Promise.all(runs);
+    // Without the line, each freed slot went to whichever waiter polled Redis first.
+    expect(order).toEqual(['first', 'a', 'b', 'c', 'd', 'e', 'f']);
+  });
+
   it('answers 400 for limits out of range', async () => {
     const res = await ctx.admin('post', '/api/v1/connections').send({ name: 'x', kind: 'moodle', baseUrl: ctx.sim.baseUrl, token: 't', maxConcurrency: 0, rateLimitPerSecond: 'fast' });
     expect(res.status).toBe(400);
