@@ -342,12 +342,16 @@ export class MoodleSession {
 
   /** The grade items one user sees in a course, with their range, locks, overrides and raw grades. */
   async getUserGradeItems(courseId: number, userId: number): Promise<MoodleUserGrades> {
-    const answer = await this.call<{ usergrades?: MoodleUserGrades[] }>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId }, (answer, cut) => {
-      const own = (answer as { usergrades?: MoodleUserGrades[] } | null)?.usergrades?.find((g) => Number(g?.userid) === userId);
-      return own && Array.isArray(own.gradeitems) ? partsOfOneReport(own, cut) : undefined;
+    const own = (answer: unknown) => {
+      const grades = (answer as { usergrades?: MoodleUserGrades[] } | null)?.usergrades?.find((g) => Number(g?.userid) === userId);
+      return grades && Array.isArray(grades.gradeitems) ? grades : undefined;
+    };
+    const answer = await this.call<unknown>('gradereport_user_get_grade_items', { courseid: courseId, userid: userId }, (a, cut) => {
+      const grades = own(a);
+      return grades && partsOfOneReport(grades, cut);
     });
-    const grades = answer?.usergrades?.find((g) => Number(g.userid) === userId);
-    if (!grades || !Array.isArray(grades.gradeitems)) throw invalidShape('gradereport_user_get_grade_items', 'usergrades for the user');
+    const grades = own(answer);
+    if (!grades) throw invalidShape('gradereport_user_get_grade_items', 'usergrades for the user');
     return grades;
   }
 

@@ -37,9 +37,13 @@ export function partsOfAssignGrades(answer: unknown, cut: CutBody): StudentParts
   return { byUser: new Map([...rows].map(([userId, own]) => [userId, cut(JSON.stringify(own))])), absent: ABSENT.assignGrades };
 }
 
+function activityItems(report: MoodleUserGrades): MoodleUserGrades['gradeitems'] {
+  return (report.gradeitems ?? []).filter((i) => i.itemtype === 'mod');
+}
+
 /** One student's grade report as recorded with their attempt: the activity items only. */
 export function reportPart(report: MoodleUserGrades, cut: CutBody): string {
-  return cut(JSON.stringify({ userid: report.userid, gradeitems: (report.gradeitems ?? []).filter((i) => i.itemtype === 'mod') }));
+  return cut(JSON.stringify({ userid: report.userid, gradeitems: activityItems(report) }));
 }
 
 /**
@@ -47,11 +51,9 @@ export function reportPart(report: MoodleUserGrades, cut: CutBody): string {
  * attempt keeps the report; the other students' attempts keep only what it says of the items.
  */
 export function partsOfOneReport(report: MoodleUserGrades, cut: CutBody): StudentParts {
-  const items = (report.gradeitems ?? [])
-    .filter((i) => i.itemtype === 'mod')
-    .map(({ id, itemname, itemtype, itemmodule, iteminstance, itemnumber, cmid, locked, grademin, grademax, rangeformatted }) => ({
-      id, itemname, itemtype, itemmodule, iteminstance, itemnumber, cmid, locked, grademin, grademax, rangeformatted,
-    }));
+  const items = activityItems(report).map(({ id, itemname, itemtype, itemmodule, iteminstance, itemnumber, cmid, locked, grademin, grademax, rangeformatted }) => ({
+    id, itemname, itemtype, itemmodule, iteminstance, itemnumber, cmid, locked, grademin, grademax, rangeformatted,
+  }));
   return {
     byUser: new Map([[Number(report.userid), reportPart(report, cut)]]),
     absent: cut(JSON.stringify({ anotherStudentsReport: true, gradeitems: items })),
